@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from lantern.people.models import Address, Identifier, Person, SourceRecord
+
+
+class PersonSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["reference", "given_name", "family_name", "date_of_birth", "sex"]
+
+
+class IdentifierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identifier
+        fields = ["scheme", "value", "is_valid", "problem"]
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Address
+        fields = ["line1", "line2", "town", "postcode", "valid_from", "valid_to"]
+
+
+class SourceRecordSerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    identifiers = IdentifierSerializer(many=True, read_only=True)
+    addresses = AddressSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SourceRecord
+        fields = ["agency", "local_id", "version", "given_name", "family_name", "other_names",
+                  "date_of_birth", "sex", "postcode", "received_at", "identifiers", "addresses"]
+
+
+class EventSerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    agency = serializers.CharField()
+    restricted = serializers.BooleanField(help_text="True: held by another agency; not described.")
+    event_type = serializers.CharField(allow_null=True)
+    summary = serializers.CharField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    place = serializers.CharField(allow_null=True)
+
+
+class RelationshipSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    name = serializers.CharField()
+    relationship = serializers.CharField()
+    recorded_by = serializers.CharField()
+
+
+class PersonDetailSerializer(serializers.Serializer):
+    person = PersonSummarySerializer()
+    source_records = SourceRecordSerializer(many=True)
+    relationships = RelationshipSerializer(many=True)
+    timeline = EventSerializer(many=True)
+
+
+class PeopleSearchQuerySerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    postcode = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    identifier = serializers.CharField(required=False, allow_blank=True, max_length=20)
+
+    def validate_date_of_birth(self, value):
+        from lantern.core import clock
+
+        if value and value > clock.today():
+            raise serializers.ValidationError("Date of birth cannot be in the future")
+        return value
+
+    def validate(self, attrs):
+        if not any(attrs.get(f) for f in ("name", "date_of_birth", "postcode", "identifier")):
+            raise serializers.ValidationError(
+                "Give at least one of name, date_of_birth, postcode or identifier"
+            )
+        return attrs

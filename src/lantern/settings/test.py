@@ -1,0 +1,15 @@
+"""Tests: a cheap password hasher and plain static storage (no asset build needed)."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-secret-key-" + "x" * 40  # noqa: S105
+DEBUG = False
+LANTERN_DEMO = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+
+from lantern.core import clock
+
+register = template.Library()
+
+
+@register.filter
+def age(date_of_birth: dt.date | None) -> str:
+    if not date_of_birth:
+        return ""
+    today = clock.today()
+    years = today.year - date_of_birth.year - (
+        (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
+    )
+    if years >= 2:
+        return f"{years} years"
+    months = (today.year - date_of_birth.year) * 12 + today.month - date_of_birth.month
+    months -= today.day < date_of_birth.day
+    return f"{months} month{'s' if months != 1 else ''}"
