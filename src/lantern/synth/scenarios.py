@@ -116,7 +116,7 @@ class ScenarioPlanner:
             place = rng.choice(group.places)[1]
             loader.event(police, PlannedEvent(
                 "", "intelligence_report", self._at(day, rng.randrange(18, 26)),
-                f"Seen driving {vehicle} near {place} with teenage girls in the car",
+                f"Seen driving {vehicle} near {place} with teenagers in the car",
                 place=place, details={"vehicle": vehicle, "grading": "B2",
                                       "group": group.code}))
 
@@ -147,7 +147,7 @@ class ScenarioPlanner:
             day = group.start + dt.timedelta(days=rng.randrange(60, (b.today - group.start).days))
             loader.event(police, PlannedEvent(
                 "", "found_with_adult", self._at(day, rng.randrange(0, 4) + 24),
-                f"Found in car {vehicle} with an adult man at 2am near {place}",
+                f"Found in car {vehicle} with an adult man in the early hours near {place}",
                 place=place, details={"vehicle": vehicle, "adult": f"{adult.given} {adult.family}",
                                       "adult_dob": adult.dob.isoformat()}))
         if school:
