@@ -1,0 +1,110 @@
+"""Shared fixtures: one small synthetic borough for the whole run, and personas.
+
+The borough is seeded once into the test database (so tests read a believable
+partnership, not hand-made scraps); each test runs in a transaction that is
+rolled back. Browser journeys run last, because their live server empties the
+database, and seed their own borough.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+
+TEST_PEOPLE = 600
+TEST_SEED = 7
+TEST_TODAY = dt.date(2026, 11, 2)
+
+
+def seed_test_borough() -> None:
+    from lantern.synth.demo import demo_users_ensure
+    from lantern.synth.services import borough_seed
+
+    borough_seed(people=TEST_PEOPLE, seed=TEST_SEED, today=TEST_TODAY)
+    demo_users_ensure(today=TEST_TODAY)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seed_test_borough()
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: 1 if item.get_closest_marker("e2e") else 0)
+
+
+def _persona(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+@pytest.fixture
+def mash_worker(db):
+    return _persona("mash.worker")
+
+
+@pytest.fixture
+def social_worker(db):
+    return _persona("social.worker")
+
+
+@pytest.fixture
+def police_officer(db):
+    return _persona("police.officer")
+
+
+@pytest.fixture
+def nhs_nurse(db):
+    return _persona("nhs.nurse")
+
+
+@pytest.fixture
+def school_dsl(db):
+    return _persona("school.dsl")
+
+
+@pytest.fixture
+def scrutineer(db):
+    return _persona("scrutineer")
+
+
+@pytest.fixture
+def dpo(db):
+    return _persona("dpo")
+
+
+@pytest.fixture
+def sysadmin(db):
+    return _persona("admin")
+
+
+@pytest.fixture
+def police(db):
+    from lantern.partners.models import Agency
+
+    return Agency.objects.get(code="northmoor-police")
+
+
+@pytest.fixture
+def council(db):
+    from lantern.partners.models import Agency
+
+    return Agency.objects.get(code="kestrelford-childrens-services")
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client signed in as the given user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
