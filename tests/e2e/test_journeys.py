@@ -1,0 +1,59 @@
+"""A front-door social worker signs in, searches, and opens a child's record."""
+
+from __future__ import annotations
+
+import pytest
+
+from lantern.people.models import SourceRecord
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("lantern-demo-only")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_search_and_open_a_person(page, screenshot):
+    child = (SourceRecord.objects.filter(agency__code__startswith="secondary-",
+                                         events__isnull=False)
+             .select_related("person").order_by("pk").first())
+    page.goto("/")
+    assert page.url.endswith("/sign-in/?next=/")
+    sign_in(page, "mash.worker")
+    page.get_by_role("heading", name="Front-door (MASH) social worker").wait_for()
+    screenshot("01-home-front-door")
+
+    page.get_by_role("link", name="Find a person").click()
+    page.get_by_label("Name").fill(f"{child.given_name} {child.family_name}")
+    page.get_by_label("Date of birth").fill(child.date_of_birth.strftime("%d/%m/%Y"))
+    page.get_by_role("button", name="Search").click()
+    page.get_by_text("found").first.wait_for()
+    screenshot("02-search-results")
+
+    page.get_by_role("link", name=child.person.full_name).first.click()
+    page.get_by_role("heading", name="Timeline from every agency").wait_for()
+    assert child.person.reference in page.content()
+    assert child.agency.name in page.content()
+    screenshot("03-person")
+
+    page.get_by_role("tab", name="Agency records").click()
+    page.get_by_text(f"record {child.local_id}").wait_for()
+
+
+def test_a_search_error_is_shown_in_govuk_style(page, screenshot):
+    sign_in(page, "police.officer")
+    page.goto("/people/?date_of_birth=31/02/2012")
+    summary = page.locator(".govuk-error-summary")
+    summary.wait_for()
+    assert "Date of birth must be a real date" in summary.inner_text()
+    screenshot("04-search-error")
+
+
+def test_a_scrutineer_sees_totals_and_no_search(page, screenshot):
+    sign_in(page, "scrutineer")
+    page.get_by_text("Records held, by agency").wait_for()
+    assert page.get_by_role("link", name="Find a person").count() == 0
+    screenshot("05-home-scrutineer")
