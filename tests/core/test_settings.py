@@ -54,7 +54,8 @@ def test_yes_no_values(monkeypatch):
 
 def run_lantern(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items()
-             if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DATABASE_URL"}}
+             if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DATABASE_URL",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
         [sys.executable, "-m", "lantern.cli", *args], env={**clean, **env},
         capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,

@@ -11,6 +11,7 @@ its own keys.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -31,8 +32,15 @@ class BulkWriter:
     def _preparer(field: models.Field) -> Callable[[Any], Any]:
         if isinstance(field, models.JSONField):
             return lambda value: json.dumps(value, separators=(",", ":"))
-        if isinstance(field, models.DateTimeField | models.DateField):
-            return lambda value: field.get_db_prep_save(value, connection)
+        if connection.vendor == "sqlite":
+            # What Django's SQLite backend stores, without its per-value overhead:
+            # datetimes as naive UTC text, dates as ISO text.
+            if isinstance(field, models.DateTimeField):
+                return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None))
+            if isinstance(field, models.DateField):
+                return lambda v: None if v is None else v.isoformat()
+        elif isinstance(field, models.DateTimeField | models.DateField):
+            return lambda value: value  # psycopg's COPY adapts dates and aware datetimes
         return lambda value: value
 
     def add(self, row: tuple) -> None:

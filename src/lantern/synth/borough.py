@@ -128,6 +128,10 @@ class Borough:
         self.next_household = 1
         self.nhs_serial = self.rng.randrange(400_000_000, 600_000_000)
         self.schools = self._school_plan()
+        self.schools_by_age: dict[int, list[str]] = {}
+        for code, _name, lowest, highest in self.schools:
+            for age in range(lowest, highest + 1):
+                self.schools_by_age.setdefault(age, []).append(code)
         self.agency_counters: dict[str, int] = {}
         self.upn_serials: dict[tuple[int, int], int] = {}
 
@@ -282,11 +286,10 @@ class Borough:
         )
 
     def school_for(self, person: Individual) -> str | None:
-        age = person.age(self.today)
-        fitting = [s for s in self.schools if s[2] <= age <= s[3]]
+        fitting = self.schools_by_age.get(person.age(self.today))
         if not fitting:
             return None
-        return fitting[person.household % len(fitting)][0]
+        return fitting[person.household % len(fitting)]
 
     def upn_for(self, person: Individual, school_index: int) -> str:
         year = (person.dob.year + 5) % 100
