@@ -52,8 +52,11 @@ def child(mode: str, people: int) -> None:
         from lantern.synth.services import borough_seed
 
         summary = borough_seed(people=people, seed=1, today=today)
-        extra = {"records": summary.source_records, "events": summary.events,
-                 "persons": summary.persons}
+        extra = {
+            "records": summary.source_records,
+            "events": summary.events,
+            "persons": summary.persons,
+        }
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"seconds": seconds, "peak_bytes": peak, **extra}))
@@ -61,29 +64,39 @@ def child(mode: str, people: int) -> None:
 
 def measure(mode: str, people: int, database_url: str | None) -> dict:
     with tempfile.TemporaryDirectory(prefix="lantern-bench-") as folder:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lantern.settings.production",
-               "SECRET_KEY": "benchmark-only-" + "x" * 50, "LANTERN_HOME": folder,
-               "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
-               "PYTHONPATH": str(ROOT / "src")}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "lantern.settings.production",
+            "SECRET_KEY": "benchmark-only-" + "x" * 50,
+            "LANTERN_HOME": folder,
+            "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
         if database_url and mode == "seed":
             reset_postgres(database_url, env)
         result = subprocess.run(
-            [sys.executable, __file__, "--child", mode, str(people)], env=env,
-            capture_output=True, text=True, check=False,
+            [sys.executable, __file__, "--child", mode, str(people)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise SystemExit(f"{mode} for {people:,} people failed:\n{result.stderr[-3000:]}")
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         if not database_url:
             figures["database_bytes"] = sum(
-                p.stat().st_size for p in Path(folder).glob("bench.sqlite3*"))
+                p.stat().st_size for p in Path(folder).glob("bench.sqlite3*")
+            )
         return figures
 
 
 def reset_postgres(url: str, env: dict) -> None:
-    code = ("import django; django.setup(); from django.db import connection;"
-            "c = connection.cursor(); c.execute('DROP SCHEMA public CASCADE');"
-            "c.execute('CREATE SCHEMA public')")
+    code = (
+        "import django; django.setup(); from django.db import connection;"
+        "c = connection.cursor(); c.execute('DROP SCHEMA public CASCADE');"
+        "c.execute('CREATE SCHEMA public')"
+    )
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
 
 
@@ -96,34 +109,51 @@ def main() -> int:
     sizes = args.sizes or ([10_000, 50_000] if args.quick else [100_000, 1_000_000])
     engine = "postgresql" if args.database_url else "sqlite"
     print(f"Seeding the synthetic borough on {engine}, {os.cpu_count()} cores")
-    print(f"{'people':>10} {'baseline s':>11} {'seed s':>9} {'people/s':>10} {'peak MB':>9} "
-          f"{'records':>10} {'events':>10} {'db MB':>8}")
+    print(
+        f"{'people':>10} {'baseline s':>11} {'seed s':>9} {'people/s':>10} {'peak MB':>9} "
+        f"{'records':>10} {'events':>10} {'db MB':>8}"
+    )
     figures = {}
     for people in sizes:
         base = measure("baseline", people, args.database_url)
         seed = measure("seed", people, args.database_url)
         figures[str(people)] = {
-            "baseline_seconds": round(base["seconds"], 1), "seconds": round(seed["seconds"], 1),
-            "peak_mb": round(seed["peak_bytes"] / 1024**2), "records": seed["records"],
+            "baseline_seconds": round(base["seconds"], 1),
+            "seconds": round(seed["seconds"], 1),
+            "peak_mb": round(seed["peak_bytes"] / 1024**2),
+            "records": seed["records"],
             "events": seed["events"],
         }
-        print(f"{people:>10,} {base['seconds']:>11.1f} {seed['seconds']:>9.1f} "
-              f"{people / seed['seconds']:>10,.0f} {seed['peak_bytes'] / 1024**2:>9,.0f} "
-              f"{seed['records']:>10,} {seed['events']:>10,} "
-              f"{seed.get('database_bytes', 0) / 1024**2:>8,.0f}")
+        print(
+            f"{people:>10,} {base['seconds']:>11.1f} {seed['seconds']:>9.1f} "
+            f"{people / seed['seconds']:>10,.0f} {seed['peak_bytes'] / 1024**2:>9,.0f} "
+            f"{seed['records']:>10,} {seed['events']:>10,} "
+            f"{seed.get('database_bytes', 0) / 1024**2:>8,.0f}"
+        )
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         ratio = figures[str(large)]["seconds"] / max(figures[str(small)]["seconds"], 1e-9)
-        print(f"Growth: {large / small:,.0f}x the people took {ratio:,.1f}x the time "
-              f"({'linear' if ratio < 1.3 * large / small else 'worse than linear'}).")
+        print(
+            f"Growth: {large / small:,.0f}x the people took {ratio:,.1f}x the time "
+            f"({'linear' if ratio < 1.3 * large / small else 'worse than linear'})."
+        )
     largest = figures[str(max(sizes))]
     met = None
     if max(sizes) >= 1_000_000:
         met = largest["seconds"] < TARGET_SECONDS and largest["peak_mb"] * 1024**2 < TARGET_BYTES
-    print(json.dumps({"benchmark": "seed", "figures": figures,
-                      "targets": {"1000000_people_seconds": TARGET_SECONDS,
-                                  "1000000_people_peak_mb": TARGET_BYTES // 1024**2},
-                      "met": met}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "seed",
+                "figures": figures,
+                "targets": {
+                    "1000000_people_seconds": TARGET_SECONDS,
+                    "1000000_people_peak_mb": TARGET_BYTES // 1024**2,
+                },
+                "met": met,
+            }
+        )
+    )
     return 0
 
 

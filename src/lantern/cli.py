@@ -72,9 +72,17 @@ def serve(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings.production")
     from gunicorn.app.wsgiapp import run
 
-    sys.argv = ["gunicorn", "--bind", os.environ.get("BIND", "127.0.0.1:8000"),
-                "--workers", os.environ.get("WEB_WORKERS", "2"), "--access-logfile", "-",
-                *argv, "lantern.wsgi:application"]
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        os.environ.get("BIND", "127.0.0.1:8000"),
+        "--workers",
+        os.environ.get("WEB_WORKERS", "2"),
+        "--access-logfile",
+        "-",
+        *argv,
+        "lantern.wsgi:application",
+    ]
     run()
     return 0
 

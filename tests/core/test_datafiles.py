@@ -28,15 +28,18 @@ def test_the_shipped_files_load_and_fill_the_tables():
     assert EventType.objects.get(code="missing_episode").agency_kinds == ["police"]
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    (GOOD_ROLE.replace('sees_case_data = true', 'sees_case_data = "yes"'), "wrong type"),
-    (GOOD_ROLE.replace('["police"]', '["pollice"]'), "unknown value(s) pollice"),
-    (GOOD_ROLE.replace('name = "X"\n', ''), "missing name"),
-    (GOOD_ROLE + 'colour = "red"\n', "unknown key(s) colour"),
-    (GOOD_ROLE + GOOD_ROLE, "appears twice"),
-    ("[[role]\n", "cannot be read"),
-    ("", "no [[role]] entries"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (GOOD_ROLE.replace("sees_case_data = true", 'sees_case_data = "yes"'), "wrong type"),
+        (GOOD_ROLE.replace('["police"]', '["pollice"]'), "unknown value(s) pollice"),
+        (GOOD_ROLE.replace('name = "X"\n', ""), "missing name"),
+        (GOOD_ROLE + 'colour = "red"\n', "unknown key(s) colour"),
+        (GOOD_ROLE + GOOD_ROLE, "appears twice"),
+        ("[[role]\n", "cannot be read"),
+        ("", "no [[role]] entries"),
+    ],
+)
 def test_a_bad_roles_file_is_refused_naming_the_entry_and_problem(tmp_path, text, words):
     path = tmp_path / "roles.toml"
     path.write_text(text)

@@ -17,8 +17,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def chromium_executable() -> str | None:
-    return os.environ.get("LANTERN_CHROMIUM") or shutil.which("chromium") \
+    return (
+        os.environ.get("LANTERN_CHROMIUM")
+        or shutil.which("chromium")
         or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +37,14 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -47,8 +56,7 @@ def page(browser, live_server):
 
     if not BoroughSeed.objects.exists():  # an earlier journey's live server emptied it
         seed_test_borough()
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280,
-                                                                      "height": 900})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
     context.close()

@@ -17,9 +17,12 @@ def sign_in(page, username: str) -> None:
 
 
 def test_sign_in_search_and_open_a_person(page, screenshot):
-    child = (SourceRecord.objects.filter(agency__code__startswith="secondary-",
-                                         events__isnull=False)
-             .select_related("person").order_by("pk").first())
+    child = (
+        SourceRecord.objects.filter(agency__code__startswith="secondary-", events__isnull=False)
+        .select_related("person")
+        .order_by("pk")
+        .first()
+    )
     page.goto("/")
     assert page.url.endswith("/sign-in/?next=/")
     sign_in(page, "mash.worker")

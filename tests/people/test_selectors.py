@@ -13,16 +13,26 @@ pytestmark = pytest.mark.django_db
 
 
 def a_record(agency_code: str) -> SourceRecord:
-    return (SourceRecord.objects.filter(agency__code=agency_code, is_current=True,
-                                        date_of_birth__isnull=False)
-            .select_related("person").order_by("pk").first())
+    return (
+        SourceRecord.objects.filter(
+            agency__code=agency_code, is_current=True, date_of_birth__isnull=False
+        )
+        .select_related("person")
+        .order_by("pk")
+        .first()
+    )
 
 
 def test_search_by_name_date_of_birth_and_postcode_finds_the_person(mash_worker):
     source = a_record("kestrelford-nhs")
-    found = selectors.people_search(user=mash_worker, query=PeopleQuery(
-        name=f"{source.given_name[:3]} {source.family_name}",
-        date_of_birth=source.date_of_birth, postcode=source.postcode.lower().replace(" ", "")))
+    found = selectors.people_search(
+        user=mash_worker,
+        query=PeopleQuery(
+            name=f"{source.given_name[:3]} {source.family_name}",
+            date_of_birth=source.date_of_birth,
+            postcode=source.postcode.lower().replace(" ", ""),
+        ),
+    )
     assert source.person in found
 
 
@@ -36,8 +46,7 @@ def test_search_by_identifier_in_any_format(mash_worker):
 def test_an_invalid_identifier_finds_no_one(mash_worker):
     untrusted = Identifier.objects.filter(is_valid=False).first()
     assert untrusted is not None, "the borough should carry some wrong check digits"
-    found = selectors.people_search(user=mash_worker,
-                                    query=PeopleQuery(identifier=untrusted.value))
+    found = selectors.people_search(user=mash_worker, query=PeopleQuery(identifier=untrusted.value))
     assert not found.exists()
 
 
@@ -52,12 +61,17 @@ def test_the_front_door_sees_everyone_a_search_matches(mash_worker):
 
 
 def test_a_school_sees_only_people_it_holds_a_record_of(school_dsl):
-    police_only = (Person.objects.filter(source_records__agency__code="northmoor-police")
-                   .exclude(source_records__agency=school_dsl.agency).first())
+    police_only = (
+        Person.objects.filter(source_records__agency__code="northmoor-police")
+        .exclude(source_records__agency=school_dsl.agency)
+        .first()
+    )
     pupil = Person.objects.filter(source_records__agency=school_dsl.agency).first()
     for person, visible in [(police_only, False), (pupil, True)]:
-        found = selectors.people_search(user=school_dsl, query=PeopleQuery(
-            name=person.family_name, date_of_birth=person.date_of_birth))
+        found = selectors.people_search(
+            user=school_dsl,
+            query=PeopleQuery(name=person.family_name, date_of_birth=person.date_of_birth),
+        )
         assert (person in found) is visible
         if visible:
             assert selectors.person_get(user=school_dsl, reference=person.reference) == person
@@ -75,10 +89,10 @@ def test_roles_without_case_data_see_no_one(persona, request):
         selectors.person_get(user=user, reference=person.reference)
 
 
-def test_a_restricted_event_is_named_but_not_described_to_other_agencies(
-        mash_worker, nhs_nurse):
-    event = Event.objects.filter(sensitivity="restricted",
-                                 source_record__agency__code="kestrelford-nhs").first()
+def test_a_restricted_event_is_named_but_not_described_to_other_agencies(mash_worker, nhs_nurse):
+    event = Event.objects.filter(
+        sensitivity="restricted", source_record__agency__code="kestrelford-nhs"
+    ).first()
     person = event.source_record.person
     for user, shown in [(mash_worker, False), (nhs_nurse, True)]:
         file = selectors.person_file(user=user, person=person)
@@ -90,9 +104,9 @@ def test_a_restricted_event_is_named_but_not_described_to_other_agencies(
 
 def test_the_person_file_shows_where_agencies_disagree(mash_worker):
     person = next(
-        p for p in Person.objects.filter(source_records__isnull=False).distinct()[:3000]
-        if len({(r.date_of_birth, r.given_name, r.family_name)
-                for r in p.source_records.all()}) > 1
+        p
+        for p in Person.objects.filter(source_records__isnull=False).distinct()[:3000]
+        if len({(r.date_of_birth, r.given_name, r.family_name) for r in p.source_records.all()}) > 1
     )
     file = selectors.person_file(user=mash_worker, person=person)
     assert file.disagreements

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def draw(people: int, seed: int) -> list[tuple]:
     borough = Borough(people=people, seed=seed, today=dt.date(2026, 1, 1))
-    return [(m.key, m.given, m.family, m.dob, m.nhs, m.home.line1)
-            for household in borough.households() for m in household]
+    return [
+        (m.key, m.given, m.family, m.dob, m.nhs, m.home.line1)
+        for household in borough.households()
+        for m in household
+    ]
 
 
 def test_the_same_seed_draws_the_same_borough_and_another_seed_does_not():
@@ -45,8 +48,9 @@ def test_some_identifiers_carry_wrong_check_digits_caught_at_import():
 def test_every_record_has_its_ground_truth_and_agencies_disagree_sometimes():
     assert TrueIdentity.objects.count() == SourceRecord.objects.count()
     # The same real individual held by several agencies, spelt differently at least once.
-    individuals = TrueIdentity.objects.values_list("individual", "source_record__given_name",
-                                                   "source_record__date_of_birth")
+    individuals = TrueIdentity.objects.values_list(
+        "individual", "source_record__given_name", "source_record__date_of_birth"
+    )
     seen: dict[int, set] = {}
     for individual, name, dob in individuals:
         seen.setdefault(individual, set()).add((name, dob))
@@ -66,12 +70,13 @@ def test_the_planted_scenarios_are_there():
 
 
 def test_an_exploitation_child_has_rising_missing_episodes():
-    child = ScenarioMember.objects.filter(scenario__kind="exploitation_group",
-                                          role="child").first()
+    child = ScenarioMember.objects.filter(scenario__kind="exploitation_group", role="child").first()
     records = TrueIdentity.objects.filter(individual=child.individual).values("source_record")
-    episodes = sorted(Event.objects.filter(source_record__in=records,
-                                           event_type__code="missing_episode")
-                      .values_list("occurred_at", flat=True))
+    episodes = sorted(
+        Event.objects.filter(
+            source_record__in=records, event_type__code="missing_episode"
+        ).values_list("occurred_at", flat=True)
+    )
     group_start = dt.date.fromisoformat(child.scenario.facts["started_on"])
     midpoint = group_start + (dt.date(2026, 11, 2) - group_start) / 2
     early = sum(e.date() < midpoint for e in episodes)
@@ -84,9 +89,14 @@ def test_twins_are_different_people_with_the_same_birthday():
     for twins in pairs:
         first, second = twins.members.values_list("individual", flat=True)
         assert first != second
-        nhs_dobs = [SourceRecord.objects.get(pk__in=TrueIdentity.objects.filter(
-            individual=i, source_record__agency__code="kestrelford-nhs").values(
-            "source_record")).date_of_birth for i in (first, second)]
+        nhs_dobs = [
+            SourceRecord.objects.get(
+                pk__in=TrueIdentity.objects.filter(
+                    individual=i, source_record__agency__code="kestrelford-nhs"
+                ).values("source_record")
+            ).date_of_birth
+            for i in (first, second)
+        ]
         same += nhs_dobs[0] == nhs_dobs[1]
     assert same >= 0.8 * pairs.count()
 
@@ -102,8 +112,7 @@ def test_a_second_seed_is_refused_and_duplicates_nothing():
     assert "already holds the borough" in str(caught.value)
     with pytest.raises(CommandError, match="already holds"):
         call_command("seed", people=100, seed=99, no_progress=True)
-    assert (Person.objects.count(), SourceRecord.objects.count(),
-            Event.objects.count()) == before
+    assert (Person.objects.count(), SourceRecord.objects.count(), Event.objects.count()) == before
     assert BoroughSeed.objects.count() == 1
 
 

@@ -17,26 +17,35 @@ def test_pages_need_sign_in(client):
 
 
 def test_sign_in_with_a_wrong_password_says_so(client):
-    response = client.post(reverse("web:sign-in"), {"username": "mash.worker",
-                                                     "password": "wrong"})
+    response = client.post(reverse("web:sign-in"), {"username": "mash.worker", "password": "wrong"})
     assert response.status_code == 200
     assert "Enter a correct username and password" in response.content.decode()
     assert "govuk-error-summary" in response.content.decode()
 
 
 def test_sign_in_and_sign_out(client):
-    response = client.post(reverse("web:sign-in"), {"username": "mash.worker",
-                                                     "password": "lantern-demo-only"})
+    response = client.post(
+        reverse("web:sign-in"), {"username": "mash.worker", "password": "lantern-demo-only"}
+    )
     assert response.status_code == 302
     assert client.get(reverse("web:home")).status_code == 200
     client.post(reverse("web:sign-out"))
     assert client.get(reverse("web:home")).status_code == 302
 
 
-@pytest.mark.parametrize("username", [
-    "mash.worker", "social.worker", "team.manager", "police.officer", "police.analyst",
-    "nhs.nurse", "school.dsl", "support.worker",
-])
+@pytest.mark.parametrize(
+    "username",
+    [
+        "mash.worker",
+        "social.worker",
+        "team.manager",
+        "police.officer",
+        "police.analyst",
+        "nhs.nurse",
+        "school.dsl",
+        "support.worker",
+    ],
+)
 def test_home_for_case_roles_shows_their_agency_and_recent_events(client, username):
     from django.contrib.auth import get_user_model
 
@@ -75,8 +84,12 @@ def test_search_page_lists_matches_and_explains_errors(client_for, mash_worker):
 
 
 def test_person_page_shows_each_agency_record_and_the_timeline(client_for, mash_worker):
-    person = (Person.objects.filter(source_records__events__isnull=False)
-              .order_by("pk").distinct().first())
+    person = (
+        Person.objects.filter(source_records__events__isnull=False)
+        .order_by("pk")
+        .distinct()
+        .first()
+    )
     page = client_for(mash_worker).get(reverse("web:person", args=[person.reference]))
     html = page.content.decode().replace("&#x27;", "'")
     assert page.status_code == 200

@@ -34,9 +34,7 @@ def people_visible_to(user) -> QuerySet[Person]:
         return Person.objects.none()
     if is_front_door(user):
         return Person.objects.all()
-    held = SourceRecord.objects.filter(
-        person=OuterRef("pk"), agency=user.agency, is_current=True
-    )
+    held = SourceRecord.objects.filter(person=OuterRef("pk"), agency=user.agency, is_current=True)
     return Person.objects.filter(Exists(held))
 
 
@@ -55,6 +53,4 @@ def events_readable_by(user, events: QuerySet[Event]) -> QuerySet[Event]:
     """The events shown in full; the rest are summarised as 'a restricted record held by X'."""
     from django.db.models import Q
 
-    return events.filter(
-        Q(sensitivity=Sensitivity.NORMAL) | Q(source_record__agency=user.agency)
-    )
+    return events.filter(Q(sensitivity=Sensitivity.NORMAL) | Q(source_record__agency=user.agency))

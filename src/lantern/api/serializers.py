@@ -30,8 +30,20 @@ class SourceRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SourceRecord
-        fields = ["agency", "local_id", "version", "given_name", "family_name", "other_names",
-                  "date_of_birth", "sex", "postcode", "received_at", "identifiers", "addresses"]
+        fields = [
+            "agency",
+            "local_id",
+            "version",
+            "given_name",
+            "family_name",
+            "other_names",
+            "date_of_birth",
+            "sex",
+            "postcode",
+            "received_at",
+            "identifiers",
+            "addresses",
+        ]
 
 
 class EventSerializer(serializers.Serializer):

@@ -51,13 +51,18 @@ class PersonDetail(APIView):
             "person": person,
             "source_records": file.source_records,
             "relationships": [
-                {"reference": r.other.reference, "name": r.other.full_name,
-                 "relationship": r.kind_label, "recorded_by": r.recorded_by}
+                {
+                    "reference": r.other.reference,
+                    "name": r.other.full_name,
+                    "relationship": r.kind_label,
+                    "recorded_by": r.recorded_by,
+                }
                 for r in file.relationships
             ],
             "timeline": [
                 {
-                    "occurred_at": item.occurred_at, "agency": item.agency_name,
+                    "occurred_at": item.occurred_at,
+                    "agency": item.agency_name,
                     "restricted": not item.shown,
                     "event_type": item.event.event_type.code if item.shown else None,
                     "summary": item.event.summary if item.shown else None,

@@ -11,8 +11,8 @@ its own keys.
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 from typing import Any
 
 from django.db import connection, models
@@ -67,7 +67,8 @@ class BulkWriter:
                         copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * len(self.columns))
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
+                sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the model
+                cursor.executemany(sql, prepared)
         self.written += len(self.rows)
         self.rows.clear()
 

@@ -249,9 +249,7 @@ class Event(models.Model):
     only against its own records.
     """
 
-    source_record = models.ForeignKey(
-        SourceRecord, on_delete=models.PROTECT, related_name="events"
-    )
+    source_record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="events")
     event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events")
     occurred_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)

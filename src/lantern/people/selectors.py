@@ -67,8 +67,8 @@ def people_search(*, user, query: PeopleQuery) -> QuerySet[Person]:
         except IdentifierError:
             postcode = query.postcode.strip().upper()
         records = records.filter(
-            Q(postcode=postcode) | Exists(Address.objects.filter(
-                source_record=OuterRef("pk"), postcode=postcode))
+            Q(postcode=postcode)
+            | Exists(Address.objects.filter(source_record=OuterRef("pk"), postcode=postcode))
         )
     if query.identifier.strip():
         candidates = identifier_candidates(query.identifier)
@@ -164,8 +164,11 @@ def person_file(*, user, person: Person, timeline_limit: int = 200) -> PersonFil
 
 def _relationship_view(other: Person, kind: str, rel: Relationship) -> RelationshipView:
     return RelationshipView(
-        other=other, kind_label=RelationshipKind(kind).label,
-        recorded_by=rel.recorded_by.name, started_on=rel.started_on, ended_on=rel.ended_on,
+        other=other,
+        kind_label=RelationshipKind(kind).label,
+        recorded_by=rel.recorded_by.name,
+        started_on=rel.started_on,
+        ended_on=rel.ended_on,
     )
 
 
@@ -238,11 +241,13 @@ def holdings_totals(*, since: dt.date) -> Holdings:
     kinds = dict(AgencyKind.choices)
     return Holdings(
         people=Person.objects.count(),
-        records_by_agency=[(r["agency__name"], kinds.get(r["agency__kind"], ""), r["n"])
-                           for r in records],
+        records_by_agency=[
+            (r["agency__name"], kinds.get(r["agency__kind"], ""), r["n"]) for r in records
+        ],
         events_by_type=[(e["event_type__name"], e["n"]) for e in events],
         restricted_records=SourceRecord.objects.filter(is_current=True)
-        .exclude(sensitivity="normal").count(),
+        .exclude(sensitivity="normal")
+        .count(),
     )
 
 
@@ -252,5 +257,7 @@ def people_known_count(*, user) -> int:
         return 0
     return (
         SourceRecord.objects.filter(agency=user.agency, is_current=True)
-        .values("person").distinct().count()
+        .values("person")
+        .distinct()
+        .count()
     )

@@ -98,14 +98,20 @@ def _clean_addresses(addresses: Sequence[AddressIn]) -> list[AddressIn]:
             refuse(prefix + "postcode", exc.message)
         check_not_future(prefix + "valid_from", "The date the address started", address.valid_from)
         check_order(
-            prefix + "valid_to", "The date the address ended", address.valid_from,
-            address.valid_to, "the date it started",
+            prefix + "valid_to",
+            "The date the address ended",
+            address.valid_from,
+            address.valid_to,
+            "the date it started",
         )
         cleaned.append(
             AddressIn(
-                line1=address.line1.strip(), line2=address.line2.strip(),
-                town=address.town.strip(), postcode=postcode,
-                valid_from=address.valid_from, valid_to=address.valid_to,
+                line1=address.line1.strip(),
+                line2=address.line2.strip(),
+                town=address.town.strip(),
+                postcode=postcode,
+                valid_from=address.valid_from,
+                valid_to=address.valid_to,
             )
         )
     return cleaned
@@ -124,7 +130,9 @@ def _checked_identifiers(
             if refuse_invalid:
                 refuse(scheme, exc.message)
             value, problem = str(raw).strip()[:20], exc.message[:200]
-        checked.append(Identifier(scheme=scheme, value=value, is_valid=not problem, problem=problem))
+        checked.append(
+            Identifier(scheme=scheme, value=value, is_valid=not problem, problem=problem)
+        )
     return checked
 
 
@@ -164,16 +172,26 @@ def source_record_receive(
     now = clock.now()
     if person is None:
         person = Person.objects.create(
-            given_name=record.given_name.strip(), family_name=record.family_name.strip(),
-            date_of_birth=record.date_of_birth, sex=record.sex, created_at=now,
+            given_name=record.given_name.strip(),
+            family_name=record.family_name.strip(),
+            date_of_birth=record.date_of_birth,
+            sex=record.sex,
+            created_at=now,
         )
     current = _current_address(addresses)
     source = SourceRecord.objects.create(
-        agency=agency, local_id=local_id, version=1, person=person,
-        given_name=record.given_name.strip(), family_name=record.family_name.strip(),
-        other_names=record.other_names.strip(), date_of_birth=record.date_of_birth,
-        sex=record.sex, postcode=current.postcode if current else "",
-        sensitivity=record.sensitivity, received_at=now,
+        agency=agency,
+        local_id=local_id,
+        version=1,
+        person=person,
+        given_name=record.given_name.strip(),
+        family_name=record.family_name.strip(),
+        other_names=record.other_names.strip(),
+        date_of_birth=record.date_of_birth,
+        sex=record.sex,
+        postcode=current.postcode if current else "",
+        sensitivity=record.sensitivity,
+        received_at=now,
         raw=dict(raw) if raw is not None else _as_raw(record),
     )
     _write_parts(source, identifiers, addresses)
@@ -229,12 +247,20 @@ def source_record_correct(
     source.save(update_fields=["is_current"])
     current = _current_address(addresses)
     corrected = SourceRecord.objects.create(
-        agency=source.agency, local_id=source.local_id, version=source.version + 1,
-        person=source.person, given_name=record.given_name.strip(),
-        family_name=record.family_name.strip(), other_names=record.other_names.strip(),
-        date_of_birth=record.date_of_birth, sex=record.sex,
-        postcode=current.postcode if current else "", sensitivity=record.sensitivity,
-        received_at=clock.now(), correction_reason=reason.strip()[:300], raw=_as_raw(record),
+        agency=source.agency,
+        local_id=source.local_id,
+        version=source.version + 1,
+        person=source.person,
+        given_name=record.given_name.strip(),
+        family_name=record.family_name.strip(),
+        other_names=record.other_names.strip(),
+        date_of_birth=record.date_of_birth,
+        sex=record.sex,
+        postcode=current.postcode if current else "",
+        sensitivity=record.sensitivity,
+        received_at=clock.now(),
+        correction_reason=reason.strip()[:300],
+        raw=_as_raw(record),
     )
     _write_parts(corrected, identifiers, addresses)
     return corrected
@@ -289,9 +315,16 @@ def event_record(
     if sensitivity not in Sensitivity.values:
         refuse("sensitivity", f"Sensitivity must be one of {', '.join(Sensitivity.values)}")
     return Event.objects.create(
-        source_record=source, event_type=event_type, occurred_at=occurred_at,
-        ended_at=ended_at, postcode=postcode, place=place.strip(), summary=summary.strip(),
-        details=dict(details or {}), sensitivity=sensitivity, recorded_at=clock.now(),
+        source_record=source,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        ended_at=ended_at,
+        postcode=postcode,
+        place=place.strip(),
+        summary=summary.strip(),
+        details=dict(details or {}),
+        sensitivity=sensitivity,
+        recorded_at=clock.now(),
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
 
@@ -319,6 +352,10 @@ def relationship_record(
     ).exists():
         raise ValidationError({"kind": ["This relationship is already recorded"]})
     return Relationship.objects.create(
-        person=person, related=related, kind=kind, recorded_by=recorded_by,
-        started_on=started_on, ended_on=ended_on,
+        person=person,
+        related=related,
+        kind=kind,
+        recorded_by=recorded_by,
+        started_on=started_on,
+        ended_on=ended_on,
     )

@@ -2,7 +2,7 @@
 
 from .base import *  # noqa: F403
 
-SECRET_KEY = "test-only-secret-key-" + "x" * 40  # noqa: S105
+SECRET_KEY = "test-only-secret-key-" + "x" * 40
 DEBUG = False
 LANTERN_DEMO = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

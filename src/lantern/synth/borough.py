@@ -185,12 +185,20 @@ class Borough:
         day = start + dt.timedelta(days=self.rng.randrange(0, 364))
         return min(day, self.today)
 
-    def _individual(self, *, family: str, sex: str, age: int, home: Home, household: int,
-                    role: str) -> Individual:
+    def _individual(
+        self, *, family: str, sex: str, age: int, home: Home, household: int, role: str
+    ) -> Individual:
         given = self.rng.choice(names.GIVEN_FEMALE if sex == "F" else names.GIVEN_MALE)
         person = Individual(
-            key=self.next_key, given=given, family=family, sex=sex, dob=self._dob(age),
-            nhs=self._nhs_number(), home=home, household=household, role=role,
+            key=self.next_key,
+            given=given,
+            family=family,
+            sex=sex,
+            dob=self._dob(age),
+            nhs=self._nhs_number(),
+            home=home,
+            household=household,
+            role=role,
         )
         self.next_key += 1
         return person
@@ -208,15 +216,28 @@ class Borough:
             adults = 2 if shape < 0.60 else 1
             with_children = shape < 0.45 or 0.60 <= shape < 0.80
             first_age = rng.randrange(22, 48) if with_children else rng.randrange(19, 90)
-            first_sex = "F" if rng.random() < (0.85 if adults == 1 and with_children else 0.5) else "M"
-            members.append(self._individual(family=family, sex=first_sex, age=first_age,
-                                            home=home, household=household, role="adult"))
+            first_sex = (
+                "F" if rng.random() < (0.85 if adults == 1 and with_children else 0.5) else "M"
+            )
+            members.append(
+                self._individual(
+                    family=family,
+                    sex=first_sex,
+                    age=first_age,
+                    home=home,
+                    household=household,
+                    role="adult",
+                )
+            )
             if adults == 2:
                 other_family = family if rng.random() < 0.7 else rng.choice(names.FAMILY)
                 partner = self._individual(
-                    family=other_family, sex="M" if first_sex == "F" else "F",
-                    age=max(18, first_age + rng.randrange(-5, 6)), home=home,
-                    household=household, role="adult",
+                    family=other_family,
+                    sex="M" if first_sex == "F" else "F",
+                    age=max(18, first_age + rng.randrange(-5, 6)),
+                    home=home,
+                    household=household,
+                    role="adult",
                 )
                 members[0].partner, partner.partner = partner.key, members[0].key
                 members.append(partner)
@@ -224,12 +245,19 @@ class Borough:
                 parents = [m.key for m in members]
                 count = rng.choice([1, 1, 2, 2, 2, 3, 3, 4])
                 youngest_parent = min(m.age(self.today) for m in members)
-                ages = sorted(rng.randrange(0, max(1, min(18, youngest_parent - 17)))
-                              for _ in range(count))
+                ages = sorted(
+                    rng.randrange(0, max(1, min(18, youngest_parent - 17))) for _ in range(count)
+                )
                 twins = count >= 2 and rng.random() < 0.03
                 for index, age in enumerate(ages):
-                    child = self._individual(family=family, sex=rng.choice("FM"), age=age,
-                                             home=home, household=household, role="child")
+                    child = self._individual(
+                        family=family,
+                        sex=rng.choice("FM"),
+                        age=age,
+                        home=home,
+                        household=household,
+                        role="child",
+                    )
                     if twins and index == 1:
                         child.dob = members[-1].dob  # the previous child: a twin
                     child.parents = parents
@@ -247,8 +275,9 @@ class Borough:
         self.agency_counters[agency] = number
         return f"{prefix}{number:07d}"
 
-    def garble(self, person: Individual, agency: str, *, error_rate: float,
-               identifiers: dict[str, str]) -> AgencyRecord:
+    def garble(
+        self, person: Individual, agency: str, *, error_rate: float, identifiers: dict[str, str]
+    ) -> AgencyRecord:
         """The agency's version of the person, with the mistakes real records carry."""
         rng = self.rng
         given, family, dob = person.given, person.family, person.dob
@@ -278,8 +307,14 @@ class Borough:
                 del checked[scheme]
         knows_move = person.previous_home is None or rng.random() < 0.8
         return AgencyRecord(
-            agency=agency, local_id="", individual=person.key, given=given, family=family,
-            dob=dob, sex=person.sex, identifiers=checked,
+            agency=agency,
+            local_id="",
+            individual=person.key,
+            given=given,
+            family=family,
+            dob=dob,
+            sex=person.sex,
+            identifiers=checked,
             home=person.home if knows_move else person.previous_home,
             previous_home=person.previous_home if knows_move else None,
             moved_on=person.moved_on if knows_move else None,
@@ -301,14 +336,20 @@ class Borough:
         return make_pnc_id(year=self.rng.randrange(0, 26), serial=person.key % 10_000_000)
 
     def when(self, *, days_back: int, min_days: int = 1) -> dt.datetime:
-        day = self.today - dt.timedelta(days=self.rng.randrange(min_days, max(days_back, min_days + 1)))
+        day = self.today - dt.timedelta(
+            days=self.rng.randrange(min_days, max(days_back, min_days + 1))
+        )
         minutes = self.rng.randrange(0, 24 * 60)
         return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=dt.UTC)
 
     def vrm(self) -> str:
         rng = self.rng
-        return (rng.choice(VRM_LETTERS) + rng.choice(VRM_LETTERS) + f"{rng.randrange(10, 75):02d} "
-                + "".join(rng.choice(VRM_LETTERS) for _ in range(3)))
+        return (
+            rng.choice(VRM_LETTERS)
+            + rng.choice(VRM_LETTERS)
+            + f"{rng.randrange(10, 75):02d} "
+            + "".join(rng.choice(VRM_LETTERS) for _ in range(3))
+        )
 
 
 def _typo(rng: random.Random, word: str) -> str:
@@ -317,10 +358,10 @@ def _typo(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
     kind = rng.random()
     if kind < 0.4:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # transpose
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # transpose
     if kind < 0.7:
-        return word[:i] + word[i + 1:]  # drop a letter
-    return word[:i] + rng.choice("aeiouyn") + word[i + 1:]  # wrong letter
+        return word[:i] + word[i + 1 :]  # drop a letter
+    return word[:i] + rng.choice("aeiouyn") + word[i + 1 :]  # wrong letter
 
 
 def _wrong_check_digit(rng: random.Random, value: str) -> str:
@@ -328,5 +369,8 @@ def _wrong_check_digit(rng: random.Random, value: str) -> str:
     if last.isdigit():
         return value[:-1] + str((int(last) + rng.randrange(1, 10)) % 10)
     alphabet = "ABCDEFGHJKLMNPQRTUVWXYZ"
-    return value[:-1] + alphabet[(alphabet.index(last) + rng.randrange(1, 23)) % 23] \
-        if last in alphabet else value
+    return (
+        value[:-1] + alphabet[(alphabet.index(last) + rng.randrange(1, 23)) % 23]
+        if last in alphabet
+        else value
+    )

@@ -24,27 +24,81 @@ class DemoSignIn:
 
 # username, given name, family name, role code, agency code (or a kind), team code
 DEMO_USERS = [
-    ("mash.worker", "Priya", "Okonjo", "front_door_social_worker",
-     "kestrelford-childrens-services", "front-door"),
-    ("social.worker", "Daniel", "Hartley", "social_worker",
-     "kestrelford-childrens-services", "exploitation"),
-    ("team.manager", "Grace", "Adebayo", "team_manager",
-     "kestrelford-childrens-services", "front-door"),
-    ("police.officer", "Tom", "Whitcombe", "police_officer", "northmoor-police",
-     "child-exploitation"),
+    (
+        "mash.worker",
+        "Priya",
+        "Okonjo",
+        "front_door_social_worker",
+        "kestrelford-childrens-services",
+        "front-door",
+    ),
+    (
+        "social.worker",
+        "Daniel",
+        "Hartley",
+        "social_worker",
+        "kestrelford-childrens-services",
+        "exploitation",
+    ),
+    (
+        "team.manager",
+        "Grace",
+        "Adebayo",
+        "team_manager",
+        "kestrelford-childrens-services",
+        "front-door",
+    ),
+    (
+        "police.officer",
+        "Tom",
+        "Whitcombe",
+        "police_officer",
+        "northmoor-police",
+        "child-exploitation",
+    ),
     ("police.analyst", "Nadia", "Farrant", "police_analyst", "northmoor-police", "intelligence"),
     ("nhs.nurse", "Helen", "Marsh", "nhs_safeguarding_nurse", "kestrelford-nhs", "safeguarding"),
-    ("school.dsl", "Marcus", "Leland", "school_safeguarding_lead", AgencyKind.SCHOOL,
-     "school-safeguarding"),
+    (
+        "school.dsl",
+        "Marcus",
+        "Leland",
+        "school_safeguarding_lead",
+        AgencyKind.SCHOOL,
+        "school-safeguarding",
+    ),
     ("support.worker", "Aisha", "Rahman", "support_worker", "harbour-survivors", "support"),
-    ("partnership.manager", "Jonathan", "Reeve", "partnership_manager",
-     "kestrelford-childrens-services", "partnership"),
-    ("scrutineer", "Ruth", "Calder", "independent_scrutineer",
-     "kestrelford-childrens-services", "partnership"),
-    ("dpo", "Samuel", "Ogden", "data_protection_officer", "kestrelford-childrens-services",
-     "partnership"),
-    ("admin", "Kim", "Barlow", "system_administrator", "kestrelford-childrens-services",
-     "partnership"),
+    (
+        "partnership.manager",
+        "Jonathan",
+        "Reeve",
+        "partnership_manager",
+        "kestrelford-childrens-services",
+        "partnership",
+    ),
+    (
+        "scrutineer",
+        "Ruth",
+        "Calder",
+        "independent_scrutineer",
+        "kestrelford-childrens-services",
+        "partnership",
+    ),
+    (
+        "dpo",
+        "Samuel",
+        "Ogden",
+        "data_protection_officer",
+        "kestrelford-childrens-services",
+        "partnership",
+    ),
+    (
+        "admin",
+        "Kim",
+        "Barlow",
+        "system_administrator",
+        "kestrelford-childrens-services",
+        "partnership",
+    ),
 ]
 
 
@@ -73,17 +127,28 @@ def demo_users_ensure(*, today: dt.date) -> list[DemoSignIn]:
         role = Role.objects.get(code=role_code)
         user, _ = user_model.objects.get_or_create(
             username=username,
-            defaults={"first_name": given, "last_name": family, "job_title": role.name,
-                      "email": f"{username}@demo.lantern.example"},
+            defaults={
+                "first_name": given,
+                "last_name": family,
+                "job_title": role.name,
+                "email": f"{username}@demo.lantern.example",
+            },
         )
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
         user.save()
         StaffMembership.objects.filter(user=user, ended_on__isnull=True).exclude(
-            agency=agency, team=team, role=role).update(ended_on=today)
+            agency=agency, team=team, role=role
+        ).update(ended_on=today)
         StaffMembership.objects.get_or_create(
-            user=user, agency=agency, team=team, role=role, ended_on=None,
+            user=user,
+            agency=agency,
+            team=team,
+            role=role,
+            ended_on=None,
             defaults={"started_on": today},
         )
-        sign_ins.append(DemoSignIn(username, f"{given} {family}", role.name, agency.name, team.name))
+        sign_ins.append(
+            DemoSignIn(username, f"{given} {family}", role.name, agency.name, team.name)
+        )
     return sign_ins

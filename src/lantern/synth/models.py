@@ -34,6 +34,9 @@ class TrueIdentity(models.Model):
     )
     individual = models.PositiveIntegerField(db_index=True)
 
+    def __str__(self) -> str:
+        return f"record {self.source_record_id} is individual {self.individual}"
+
 
 class Scenario(models.Model):
     """A planted pattern: an exploitation group, a domestic-abuse escalation, twins."""
@@ -61,7 +64,8 @@ class ScenarioMember(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["scenario", "individual"], name="scenario_member_once"
-            )
+            models.UniqueConstraint(fields=["scenario", "individual"], name="scenario_member_once")
         ]
+
+    def __str__(self) -> str:
+        return f"individual {self.individual}, {self.role}"

@@ -51,8 +51,16 @@ Weaver Wharf Willow Windmill Wood Yew
 STREET_KINDS = ["Street", "Road", "Lane", "Avenue", "Close", "Way", "Grove", "Terrace", "Drive"]
 
 NEIGHBOURHOODS = [
-    "Kestrelford Centre", "Ashby Moor", "Canal Side", "Holme Bridge", "Netherfield",
-    "Pennine View", "Saltley Green", "Thornbury Park", "Upper Vale", "Westgate",
+    "Kestrelford Centre",
+    "Ashby Moor",
+    "Canal Side",
+    "Holme Bridge",
+    "Netherfield",
+    "Pennine View",
+    "Saltley Green",
+    "Thornbury Park",
+    "Upper Vale",
+    "Westgate",
 ]
 
 TOWN = "Kestrelford"

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import TYPE_CHECKING
 
 from .borough import Individual, PlannedEvent
@@ -72,31 +73,43 @@ class ScenarioPlanner:
         children = [m for m in household if m.role == "child"]
         self._twins_and_siblings(children)
         group = next((g for g in self.groups if g.needs_adults), None)
-        if group and len(household) == 1 and adults[0].sex == "M" \
-                and 20 <= adults[0].age(today) <= 45 \
-                and rng.random() < self._chance(group.adults_wanted - len(group.adults), 0.08):
+        if (
+            group
+            and len(household) == 1
+            and adults[0].sex == "M"
+            and 20 <= adults[0].age(today) <= 45
+            and rng.random() < self._chance(group.adults_wanted - len(group.adults), 0.08)
+        ):
             self._plant_adult(group, adults[0], placed)
             return
         group = next((g for g in self.groups if g.needs_children), None)
         teens = [c for c in children if 12 <= c.age(today) <= 16]
-        if group and teens and rng.random() < self._chance(
-                group.children_wanted - len(group.children), 0.2):
+        if (
+            group
+            and teens
+            and rng.random() < self._chance(group.children_wanted - len(group.children), 0.2)
+        ):
             self._plant_child(group, teens[0], placed)
             return
-        if len(self.abuse_done) < self.abuse_wanted and len(adults) == 2 and children \
-                and {a.sex for a in adults} == {"F", "M"} \
-                and rng.random() < self._chance(self.abuse_wanted - len(self.abuse_done), 0.3):
+        if (
+            len(self.abuse_done) < self.abuse_wanted
+            and len(adults) == 2
+            and children
+            and {a.sex for a in adults} == {"F", "M"}
+            and rng.random() < self._chance(self.abuse_wanted - len(self.abuse_done), 0.3)
+        ):
             self._plant_abuse(adults, children, placed)
 
     def _twins_and_siblings(self, children: list[Individual]) -> None:
-        for first, second in zip(children, children[1:], strict=False):
+        for first, second in itertools.pairwise(children):
             if first.dob == second.dob:
                 self.pairs.append(("twins", f"twins-{first.key}", [first.key, second.key]))
             elif first.key % 50 == 0:
                 self.pairs.append(("siblings", f"siblings-{first.key}", [first.key, second.key]))
 
-    def _ensure(self, person: Individual, agency: str, placed: dict,
-                sensitivity: str = "normal") -> int:
+    def _ensure(
+        self, person: Individual, agency: str, placed: dict, sensitivity: str = "normal"
+    ) -> int:
         existing = placed.get(person.key, {}).get(agency)
         if existing:
             return existing[0]
@@ -114,11 +127,17 @@ class ScenarioPlanner:
         for vehicle in group.vehicles:
             day = group.start + dt.timedelta(days=rng.randrange(0, 300))
             place = rng.choice(group.places)[1]
-            loader.event(police, PlannedEvent(
-                "", "intelligence_report", self._at(day, rng.randrange(18, 26)),
-                f"Seen driving {vehicle} near {place} with teenagers in the car",
-                place=place, details={"vehicle": vehicle, "grading": "B2",
-                                      "group": group.code}))
+            loader.event(
+                police,
+                PlannedEvent(
+                    "",
+                    "intelligence_report",
+                    self._at(day, rng.randrange(18, 26)),
+                    f"Seen driving {vehicle} near {place} with teenagers in the car",
+                    place=place,
+                    details={"vehicle": vehicle, "grading": "B2", "group": group.code},
+                ),
+            )
 
     def _plant_child(self, group: _Group, child: Individual, placed: dict) -> None:
         loader, rng, b = self.loader, self.rng, self.loader.b
@@ -126,8 +145,9 @@ class ScenarioPlanner:
         police = self._ensure(child, POLICE, placed)
         council = self._ensure(child, COUNCIL, placed)
         nhs = self._ensure(child, NHS, placed)
-        school = next((v[0] for k, v in placed.get(child.key, {}).items()
-                       if k in loader.school_index), None)
+        school = next(
+            (v[0] for k, v in placed.get(child.key, {}).items() if k in loader.school_index), None
+        )
         months = max(1, (b.today - group.start).days // 30)
         for month in range(months):
             chance = 0.03 + 0.7 * (month / months) ** 2  # more often as the months go by
@@ -135,48 +155,97 @@ class ScenarioPlanner:
                 day = group.start + dt.timedelta(days=month * 30 + rng.randrange(30))
                 start = self._at(day, rng.randrange(17, 23))
                 place = rng.choice(group.places)[1]
-                loader.event(police, PlannedEvent(
-                    "", "missing_episode", start, f"Missing overnight; found near {place}",
-                    ended_at=start + dt.timedelta(hours=rng.randrange(5, 30)), place=place,
-                    details={"risk_grade": rng.choice(["medium", "medium", "high"]),
-                             "found_at": place}))
+                loader.event(
+                    police,
+                    PlannedEvent(
+                        "",
+                        "missing_episode",
+                        start,
+                        f"Missing overnight; found near {place}",
+                        ended_at=start + dt.timedelta(hours=rng.randrange(5, 30)),
+                        place=place,
+                        details={
+                            "risk_grade": rng.choice(["medium", "medium", "high"]),
+                            "found_at": place,
+                        },
+                    ),
+                )
         for _ in range(rng.randrange(2, 5)):
             adult, _record = rng.choice(group.adults)
             vehicle = rng.choice(group.vehicles)
             place = rng.choice(group.places)[1]
             day = group.start + dt.timedelta(days=rng.randrange(60, (b.today - group.start).days))
-            loader.event(police, PlannedEvent(
-                "", "found_with_adult", self._at(day, rng.randrange(0, 4) + 24),
-                f"Found in car {vehicle} with an adult man in the early hours near {place}",
-                place=place, details={"vehicle": vehicle, "adult": f"{adult.given} {adult.family}",
-                                      "adult_dob": adult.dob.isoformat()}))
+            loader.event(
+                police,
+                PlannedEvent(
+                    "",
+                    "found_with_adult",
+                    self._at(day, rng.randrange(0, 4) + 24),
+                    f"Found in car {vehicle} with an adult man in the early hours near {place}",
+                    place=place,
+                    details={
+                        "vehicle": vehicle,
+                        "adult": f"{adult.given} {adult.family}",
+                        "adult_dob": adult.dob.isoformat(),
+                    },
+                ),
+            )
         if school:
             for _ in range(rng.randrange(2, 4)):
                 start = self._at(b.today - dt.timedelta(days=rng.randrange(14, 180)), 9)
                 days = rng.randrange(3, 10)
-                loader.event(school, PlannedEvent(
-                    "", "school_absence_run", start,
-                    f"Absent without explanation for {days} school days",
-                    ended_at=start + dt.timedelta(days=days)))
-            loader.event(school, PlannedEvent(
-                "", "school_concern", self._at(b.today - dt.timedelta(days=rng.randrange(20, 120)), 11),
-                "Seen getting into a car with an older man after school; new phone and clothes"))
+                loader.event(
+                    school,
+                    PlannedEvent(
+                        "",
+                        "school_absence_run",
+                        start,
+                        f"Absent without explanation for {days} school days",
+                        ended_at=start + dt.timedelta(days=days),
+                    ),
+                )
+            loader.event(
+                school,
+                PlannedEvent(
+                    "",
+                    "school_concern",
+                    self._at(b.today - dt.timedelta(days=rng.randrange(20, 120)), 11),
+                    "Seen getting into a car with an older man after school; new phone and clothes",
+                ),
+            )
         for _ in range(rng.randrange(1, 3)):
-            loader.event(nhs, PlannedEvent(
-                "", "sexual_health_attendance",
-                self._at(b.today - dt.timedelta(days=rng.randrange(10, 300)), 15),
-                "Attended for emergency contraception; would not say who with"))
-        loader.event(nhs, PlannedEvent(
-            "", "ed_attendance", self._at(b.today - dt.timedelta(days=rng.randrange(10, 200)), 26),
-            "Brought in intoxicated at 2am by an unknown adult who left"))
-        loader.event(council, PlannedEvent(
-            "", "contact_with_social_care",
-            self._at(b.today - dt.timedelta(days=rng.randrange(5, 90)), 10),
-            "Police notification after missing episode; older associates suspected"))
+            loader.event(
+                nhs,
+                PlannedEvent(
+                    "",
+                    "sexual_health_attendance",
+                    self._at(b.today - dt.timedelta(days=rng.randrange(10, 300)), 15),
+                    "Attended for emergency contraception; would not say who with",
+                ),
+            )
+        loader.event(
+            nhs,
+            PlannedEvent(
+                "",
+                "ed_attendance",
+                self._at(b.today - dt.timedelta(days=rng.randrange(10, 200)), 26),
+                "Brought in intoxicated at 2am by an unknown adult who left",
+            ),
+        )
+        loader.event(
+            council,
+            PlannedEvent(
+                "",
+                "contact_with_social_care",
+                self._at(b.today - dt.timedelta(days=rng.randrange(5, 90)), 10),
+                "Police notification after missing episode; older associates suspected",
+            ),
+        )
 
     # ------------------------------------------------------------------ domestic abuse
-    def _plant_abuse(self, adults: list[Individual], children: list[Individual],
-                     placed: dict) -> None:
+    def _plant_abuse(
+        self, adults: list[Individual], children: list[Individual], placed: dict
+    ) -> None:
         loader, rng, b = self.loader, self.rng, self.loader.b
         victim = next(a for a in adults if a.sex == "F")
         abuser = next(a for a in adults if a.sex == "M")
@@ -185,17 +254,38 @@ class ScenarioPlanner:
         abuser_police = self._ensure(abuser, POLICE, placed)
         victim_support = self._ensure(victim, SURVIVORS, placed, sensitivity="restricted")
         home = victim.home.postcode
-        for days_before, text in [(700, "Argument at home; neighbours called police"),
-                                  (300, "Victim had bruising to arm; declined to make a statement")]:
-            loader.event(victim_police, PlannedEvent(
-                "", "domestic_incident", self._at(separated - dt.timedelta(days=days_before), 23),
-                text, postcode=home))
-        loader.event(victim_police, PlannedEvent(
-            "", "relationship_separation", self._at(separated, 12),
-            "Victim has ended the relationship and asked him to leave"))
-        loader.event(victim_support, PlannedEvent(
-            "", "relationship_separation", self._at(separated + dt.timedelta(days=3), 14),
-            "Told her adviser she has left him and is frightened of what he will do"))
+        for days_before, text in [
+            (700, "Argument at home; neighbours called police"),
+            (300, "Victim had bruising to arm; declined to make a statement"),
+        ]:
+            loader.event(
+                victim_police,
+                PlannedEvent(
+                    "",
+                    "domestic_incident",
+                    self._at(separated - dt.timedelta(days=days_before), 23),
+                    text,
+                    postcode=home,
+                ),
+            )
+        loader.event(
+            victim_police,
+            PlannedEvent(
+                "",
+                "relationship_separation",
+                self._at(separated, 12),
+                "Victim has ended the relationship and asked him to leave",
+            ),
+        )
+        loader.event(
+            victim_support,
+            PlannedEvent(
+                "",
+                "relationship_separation",
+                self._at(separated + dt.timedelta(days=3), 14),
+                "Told her adviser she has left him and is frightened of what he will do",
+            ),
+        )
         escalation = [
             "Ex-partner came to the address uninvited and would not leave",
             "Ex-partner followed her to the school gates; children present",
@@ -205,43 +295,87 @@ class ScenarioPlanner:
         gap = max(1, (b.today - separated).days - 2)
         for index, text in enumerate(escalation):
             day = separated + dt.timedelta(days=gap * (index + 1) // (len(escalation) + 1))
-            loader.event(victim_police, PlannedEvent(
-                "", "domestic_incident", self._at(day, 21 + index), text, postcode=home,
-                details={"suspect": f"{abuser.given} {abuser.family}"}))
-        for index, (text, flags) in enumerate([
-            ("Holds a shotgun certificate; two shotguns registered at his address",
-             {"firearms_certificate": True, "weapons_access": True}),
-            ("Searched online for her new address and bought cable ties",
-             {"planning": True}),
-            ("Shares and comments on violent misogynist videos online",
-             {"online_content": "violent_misogyny"}),
-        ]):
+            loader.event(
+                victim_police,
+                PlannedEvent(
+                    "",
+                    "domestic_incident",
+                    self._at(day, 21 + index),
+                    text,
+                    postcode=home,
+                    details={"suspect": f"{abuser.given} {abuser.family}"},
+                ),
+            )
+        for index, (text, flags) in enumerate(
+            [
+                (
+                    "Holds a shotgun certificate; two shotguns registered at his address",
+                    {"firearms_certificate": True, "weapons_access": True},
+                ),
+                ("Searched online for her new address and bought cable ties", {"planning": True}),
+                (
+                    "Shares and comments on violent misogynist videos online",
+                    {"online_content": "violent_misogyny"},
+                ),
+            ]
+        ):
             day = separated + dt.timedelta(days=gap * (index + 1) // 4)
-            loader.event(abuser_police, PlannedEvent(
-                "", "intelligence_report", self._at(day, 10), text,
-                details={**flags, "grading": "B2"}))
+            loader.event(
+                abuser_police,
+                PlannedEvent(
+                    "",
+                    "intelligence_report",
+                    self._at(day, 10),
+                    text,
+                    details={**flags, "grading": "B2"},
+                ),
+            )
         for _ in range(3):
-            loader.event(victim_support, PlannedEvent(
-                "", "support_session",
-                self._at(separated + dt.timedelta(days=rng.randrange(5, gap + 5)), 11),
-                "Safety planning session with her adviser"))
+            loader.event(
+                victim_support,
+                PlannedEvent(
+                    "",
+                    "support_session",
+                    self._at(separated + dt.timedelta(days=rng.randrange(5, gap + 5)), 11),
+                    "Safety planning session with her adviser",
+                ),
+            )
         for child in children:
-            school = next((v[0] for k, v in placed.get(child.key, {}).items()
-                           if k in loader.school_index), None)
+            school = next(
+                (v[0] for k, v in placed.get(child.key, {}).items() if k in loader.school_index),
+                None,
+            )
             if school:
-                loader.event(school, PlannedEvent(
-                    "", "school_concern",
-                    self._at(separated + dt.timedelta(days=rng.randrange(10, gap + 10)), 10),
-                    "Child says dad keeps turning up and mum is scared"))
+                loader.event(
+                    school,
+                    PlannedEvent(
+                        "",
+                        "school_concern",
+                        self._at(separated + dt.timedelta(days=rng.randrange(10, gap + 10)), 10),
+                        "Child says dad keeps turning up and mum is scared",
+                    ),
+                )
         victim_person = placed[victim.key][POLICE][1]
         abuser_person = placed[abuser.key][POLICE][1]
-        loader.relationships.add((victim_person, abuser_person, "ex_partner",
-                                  loader.agencies[POLICE].pk, None, separated))
+        loader.relationships.add(
+            (
+                victim_person,
+                abuser_person,
+                "ex_partner",
+                loader.agencies[POLICE].pk,
+                None,
+                separated,
+            )
+        )
         members = [(victim.key, "victim"), (abuser.key, "perpetrator")]
         members += [(c.key, "child in household") for c in children]
         code = f"domestic-abuse-{len(self.abuse_done) + 1}"
-        facts = {"separated_on": separated.isoformat(), "address_postcode": home,
-                 "weapons": "shotgun certificate", "online_content": "violent misogyny"}
+        facts = {
+            "separated_on": separated.isoformat(),
+            "address_postcode": home,
+            "weapons": "shotgun certificate",
+            "online_content": "violent misogyny",
+        }
         self.abuse_done.append((code, facts, members))
 
     # ------------------------------------------------------------------ ground truth
@@ -251,35 +385,53 @@ class ScenarioPlanner:
             if not group.children:
                 continue
             scenario = Scenario(
-                code=group.code, kind=Scenario.Kind.EXPLOITATION_GROUP,
+                code=group.code,
+                kind=Scenario.Kind.EXPLOITATION_GROUP,
                 title=f"Exploitation group {group.code.rsplit('-', 1)[1]}",
                 description="Children from different households linked to the same adults, "
-                            "vehicles and places, with rising missing episodes.",
-                facts={"vehicles": group.vehicles, "places": [p[1] for p in group.places],
-                       "started_on": group.start.isoformat()},
+                "vehicles and places, with rising missing episodes.",
+                facts={
+                    "vehicles": group.vehicles,
+                    "places": [p[1] for p in group.places],
+                    "started_on": group.start.isoformat(),
+                },
             )
             scenarios.append(scenario)
-            members.append([(a.key, "adult") for a, _ in group.adults]
-                           + [(c.key, "child") for c in group.children])
+            members.append(
+                [(a.key, "adult") for a, _ in group.adults]
+                + [(c.key, "child") for c in group.children]
+            )
         for code, facts, people in self.abuse_done:
-            scenarios.append(Scenario(
-                code=code, kind=Scenario.Kind.DOMESTIC_ABUSE_ESCALATION,
-                title=f"Domestic abuse escalation {code.rsplit('-', 1)[1]}",
-                description="Separation, escalating incidents, weapons, planning and violent "
-                            "misogynist content: a danger several agencies each see part of.",
-                facts=facts))
+            scenarios.append(
+                Scenario(
+                    code=code,
+                    kind=Scenario.Kind.DOMESTIC_ABUSE_ESCALATION,
+                    title=f"Domestic abuse escalation {code.rsplit('-', 1)[1]}",
+                    description="Separation, escalating incidents, weapons, planning and violent "
+                    "misogynist content: a danger several agencies each see part of.",
+                    facts=facts,
+                )
+            )
             members.append(people)
         for kind, code, keys in self.pairs:
-            scenarios.append(Scenario(
-                code=code, kind=kind, title=f"{kind.capitalize()} {keys[0]} and {keys[1]}",
-                description="Different children in the same household: never the same person.",
-                facts={}))
+            scenarios.append(
+                Scenario(
+                    code=code,
+                    kind=kind,
+                    title=f"{kind.capitalize()} {keys[0]} and {keys[1]}",
+                    description="Different children in the same household: never the same person.",
+                    facts={},
+                )
+            )
             members.append([(key, "child") for key in keys])
         Scenario.objects.bulk_create(scenarios, batch_size=2000)
         saved = {s.code: s for s in Scenario.objects.all()}
         ScenarioMember.objects.bulk_create(
-            [ScenarioMember(scenario=saved[s.code], individual=key, role=role)
-             for s, people in zip(scenarios, members, strict=True) for key, role in people],
+            [
+                ScenarioMember(scenario=saved[s.code], individual=key, role=role)
+                for s, people in zip(scenarios, members, strict=True)
+                for key, role in people
+            ],
             batch_size=5000,
         )
         self.loader.scenarios = scenarios

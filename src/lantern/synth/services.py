@@ -32,7 +32,7 @@ from lantern.people.models import (
 
 from . import names
 from .borough import AgencyRecord, Borough, Individual, PlannedEvent
-from .models import BoroughSeed, Scenario, ScenarioMember, TrueIdentity
+from .models import BoroughSeed, Scenario, TrueIdentity
 
 BOROUGH_NAME = "Kestrelford"
 MAX_PEOPLE = 5_000_000
@@ -40,36 +40,61 @@ MAX_PEOPLE = 5_000_000
 # code: (name, kind, record prefix, teams as (code, name, purpose, front door))
 AGENCIES = {
     "kestrelford-childrens-services": (
-        "Kestrelford Council Children's Services", AgencyKind.CHILDRENS_SERVICES, "CS",
-        [("front-door", "Front door (MASH)", "Triage of contacts and referrals", True),
-         ("assessment", "Assessment team", "Child and family assessments", False),
-         ("child-protection", "Child protection team", "Enquiries, conferences, plans", False),
-         ("exploitation", "Exploitation team", "Children at risk of exploitation", False),
-         ("partnership", "Safeguarding partnership office", "The partnership's business", False)],
+        "Kestrelford Council Children's Services",
+        AgencyKind.CHILDRENS_SERVICES,
+        "CS",
+        [
+            ("front-door", "Front door (MASH)", "Triage of contacts and referrals", True),
+            ("assessment", "Assessment team", "Child and family assessments", False),
+            ("child-protection", "Child protection team", "Enquiries, conferences, plans", False),
+            ("exploitation", "Exploitation team", "Children at risk of exploitation", False),
+            ("partnership", "Safeguarding partnership office", "The partnership's business", False),
+        ],
     ),
     "northmoor-police": (
-        "Northmoor Police", AgencyKind.POLICE, "NP",
-        [("public-protection", "Public protection unit", "Child abuse and domestic abuse", False),
-         ("child-exploitation", "Child exploitation team", "Exploitation investigations", False),
-         ("intelligence", "Intelligence unit", "Analysis and problem profiles", False),
-         ("information-rights", "Information rights", "Data protection", False)],
+        "Northmoor Police",
+        AgencyKind.POLICE,
+        "NP",
+        [
+            (
+                "public-protection",
+                "Public protection unit",
+                "Child abuse and domestic abuse",
+                False,
+            ),
+            ("child-exploitation", "Child exploitation team", "Exploitation investigations", False),
+            ("intelligence", "Intelligence unit", "Analysis and problem profiles", False),
+            ("information-rights", "Information rights", "Data protection", False),
+        ],
     ),
     "kestrelford-nhs": (
-        "Kestrelford Hospitals NHS Trust", AgencyKind.NHS, "H",
-        [("safeguarding", "Safeguarding team", "Named nurses and doctors", False),
-         ("emergency-department", "Emergency department", "Urgent and emergency care", False)],
+        "Kestrelford Hospitals NHS Trust",
+        AgencyKind.NHS,
+        "H",
+        [
+            ("safeguarding", "Safeguarding team", "Named nurses and doctors", False),
+            ("emergency-department", "Emergency department", "Urgent and emergency care", False),
+        ],
     ),
     "kestrelford-youth": (
-        "Kestrelford Youth Service", AgencyKind.YOUTH_SERVICE, "Y",
+        "Kestrelford Youth Service",
+        AgencyKind.YOUTH_SERVICE,
+        "Y",
         [("detached", "Detached youth work", "Youth workers on the streets", False)],
     ),
     "harbour-survivors": (
-        "Harbour Survivors' Service", AgencyKind.VOLUNTARY, "HS",
-        [("support", "Survivor support", "Long-term support for survivors", False),
-         ("advocacy", "Independent advocacy", "Domestic and sexual violence advisers", False)],
+        "Harbour Survivors' Service",
+        AgencyKind.VOLUNTARY,
+        "HS",
+        [
+            ("support", "Survivor support", "Long-term support for survivors", False),
+            ("advocacy", "Independent advocacy", "Domestic and sexual violence advisers", False),
+        ],
     ),
     "national-exploitation-unit": (
-        "National Child Exploitation Unit", AgencyKind.NATIONAL_POLICE_UNIT, "NX",
+        "National Child Exploitation Unit",
+        AgencyKind.NATIONAL_POLICE_UNIT,
+        "NX",
         [("historic", "Historic operations", "Long-running national operations", False)],
     ),
 }
@@ -120,25 +145,41 @@ def borough_seed(
     with transaction.atomic():
         existing = BoroughSeed.objects.select_for_update().first()
         if existing is not None:
-            raise ValidationError({"seed": [
-                f"This database already holds the borough {existing} seeded on "
-                f"{existing.seeded_at:%d %B %Y}: seeding again would duplicate it. "
-                "Use a new database to seed another."
-            ]})
+            raise ValidationError(
+                {
+                    "seed": [
+                        f"This database already holds the borough {existing} seeded on "
+                        f"{existing.seeded_at:%d %B %Y}: seeding again would duplicate it. "
+                        "Use a new database to seed another."
+                    ]
+                }
+            )
         if Person.objects.exists() or SourceRecord.objects.exists():
-            raise ValidationError({"seed": [
-                "This database already holds people: the synthetic borough is only "
-                "seeded into an empty database."
-            ]})
+            raise ValidationError(
+                {
+                    "seed": [
+                        "This database already holds people: the synthetic borough is only "
+                        "seeded into an empty database."
+                    ]
+                }
+            )
         loader = _Loader(Borough(people=people, seed=seed, today=today), progress)
         loader.run()
         BoroughSeed.objects.create(
-            name=BOROUGH_NAME, seed=seed, people=people, source_records=loader.records_written,
-            events=loader.events.written, seeded_at=clock.now(), reference_date=today,
+            name=BOROUGH_NAME,
+            seed=seed,
+            people=people,
+            source_records=loader.records_written,
+            events=loader.events.written,
+            seeded_at=clock.now(),
+            reference_date=today,
         )
     return SeedSummary(
-        people=people, persons=loader.persons.written, source_records=loader.records_written,
-        events=loader.events.written, scenarios=len(loader.scenarios),
+        people=people,
+        persons=loader.persons.written,
+        source_records=loader.records_written,
+        events=loader.events.written,
+        scenarios=len(loader.scenarios),
         seconds=(clock.now() - started).total_seconds(),
     )
 
@@ -148,13 +189,22 @@ def agencies_create(borough: Borough) -> dict[str, Agency]:
     for code, (name, kind, _prefix, teams) in AGENCIES.items():
         agency = Agency.objects.create(code=code, name=name, kind=kind)
         for team_code, team_name, purpose, front_door in teams:
-            Team.objects.create(agency=agency, code=team_code, name=team_name,
-                                purpose=purpose, is_front_door=front_door)
+            Team.objects.create(
+                agency=agency,
+                code=team_code,
+                name=team_name,
+                purpose=purpose,
+                is_front_door=front_door,
+            )
         agencies[code] = agency
     for code, name, _low, _high in borough.schools:
         agency = Agency.objects.create(code=code, name=name, kind=AgencyKind.SCHOOL)
-        Team.objects.create(agency=agency, code="school-safeguarding", name="Safeguarding",
-                            purpose="The designated safeguarding lead and deputies")
+        Team.objects.create(
+            agency=agency,
+            code="school-safeguarding",
+            name="Safeguarding",
+            purpose="The designated safeguarding lead and deputies",
+        )
         agencies[code] = agency
     return agencies
 
@@ -170,13 +220,18 @@ def staff_create(rng: random.Random, today: dt.date) -> int:
             family = rng.choice(names.FAMILY)
             user = user_model(
                 username=f"{team.agency.code}.{team.code}.{index + 1}"[:150],
-                first_name=given, last_name=family, job_title=roles[role_code].name,
+                first_name=given,
+                last_name=family,
+                job_title=roles[role_code].name,
                 email=f"{given}.{family}@{team.agency.code}.example".lower(),
             )
             user.set_unusable_password()
             user.save()
             StaffMembership.objects.create(
-                user=user, agency=team.agency, team=team, role=roles[role_code],
+                user=user,
+                agency=team.agency,
+                team=team,
+                role=roles[role_code],
                 started_on=today - dt.timedelta(days=rng.randrange(60, 3000)),
             )
             made += 1
@@ -208,21 +263,57 @@ class _Loader:
             self.prefix[code] = f"S{self.school_index[code] + 1:03d}-"
         staff_create(self.rng, borough.today)
         self.event_types = {e.code: e for e in EventType.objects.all()}
-        self.persons = BulkWriter(Person, ["id", "reference", "given_name", "family_name",
-                                           "date_of_birth", "sex", "created_at"])
-        self.records = BulkWriter(SourceRecord, [
-            "id", "agency", "local_id", "version", "is_current", "person", "given_name",
-            "family_name", "other_names", "date_of_birth", "sex", "postcode", "sensitivity",
-            "received_at", "correction_reason", "raw"])
-        self.identifiers = BulkWriter(Identifier, ["source_record", "scheme", "value",
-                                                   "is_valid", "problem"])
-        self.addresses = BulkWriter(Address, ["source_record", "line1", "line2", "town",
-                                              "postcode", "valid_from", "valid_to"])
-        self.events = BulkWriter(Event, [
-            "source_record", "event_type", "occurred_at", "ended_at", "postcode", "place",
-            "summary", "details", "sensitivity", "recorded_at", "recorded_by"])
-        self.relationships = BulkWriter(Relationship, ["person", "related", "kind",
-                                                       "recorded_by", "started_on", "ended_on"])
+        self.persons = BulkWriter(
+            Person,
+            ["id", "reference", "given_name", "family_name", "date_of_birth", "sex", "created_at"],
+        )
+        self.records = BulkWriter(
+            SourceRecord,
+            [
+                "id",
+                "agency",
+                "local_id",
+                "version",
+                "is_current",
+                "person",
+                "given_name",
+                "family_name",
+                "other_names",
+                "date_of_birth",
+                "sex",
+                "postcode",
+                "sensitivity",
+                "received_at",
+                "correction_reason",
+                "raw",
+            ],
+        )
+        self.identifiers = BulkWriter(
+            Identifier, ["source_record", "scheme", "value", "is_valid", "problem"]
+        )
+        self.addresses = BulkWriter(
+            Address,
+            ["source_record", "line1", "line2", "town", "postcode", "valid_from", "valid_to"],
+        )
+        self.events = BulkWriter(
+            Event,
+            [
+                "source_record",
+                "event_type",
+                "occurred_at",
+                "ended_at",
+                "postcode",
+                "place",
+                "summary",
+                "details",
+                "sensitivity",
+                "recorded_at",
+                "recorded_by",
+            ],
+        )
+        self.relationships = BulkWriter(
+            Relationship, ["person", "related", "kind", "recorded_by", "started_on", "ended_on"]
+        )
         self.truth = BulkWriter(TrueIdentity, ["source_record", "individual"])
         self.next_person = next_id(Person)
         self.next_record = next_id(SourceRecord)
@@ -240,8 +331,15 @@ class _Loader:
             self.planner.consider(household, placed)
             self.progress(len(household))
         self.planner.finish()
-        for writer in (self.persons, self.records, self.identifiers, self.addresses,
-                       self.events, self.relationships, self.truth):
+        for writer in (
+            self.persons,
+            self.records,
+            self.identifiers,
+            self.addresses,
+            self.events,
+            self.relationships,
+            self.truth,
+        ):
             writer.flush()
         reset_sequences(Person, SourceRecord, Identifier, Address, Event, Relationship)
 
@@ -270,8 +368,14 @@ class _Loader:
         self._relationships(household, placed, known_to_council)
         return placed
 
-    def record(self, person: Individual, agency: str, *, sensitivity: str = "normal",
-               placed: dict | None = None) -> tuple[int, int]:
+    def record(
+        self,
+        person: Individual,
+        agency: str,
+        *,
+        sensitivity: str = "normal",
+        placed: dict | None = None,
+    ) -> tuple[int, int]:
         """Write the agency's record of the person; return (source record id, person id)."""
         b = self.b
         kind = self.agencies[agency].kind
@@ -300,8 +404,9 @@ class _Loader:
         rec.sensitivity = sensitivity
         return self._write_record(rec, person, placed)
 
-    def _write_record(self, rec: AgencyRecord, person: Individual,
-                      placed: dict | None) -> tuple[int, int]:
+    def _write_record(
+        self, rec: AgencyRecord, person: Individual, placed: dict | None
+    ) -> tuple[int, int]:
         record_id = self.next_record
         self.next_record += 1
         checked = []
@@ -312,8 +417,9 @@ class _Loader:
             except IdentifierError as exc:
                 normal, problem = value, exc.message[:200]
             checked.append((scheme, normal, not problem, problem))
-            trusted_nhs = trusted_nhs or (scheme == "nhs_number" and not problem
-                                          and normal == person.nhs)
+            trusted_nhs = trusted_nhs or (
+                scheme == "nhs_number" and not problem and normal == person.nhs
+            )
         # The seed links records that carry the same valid NHS number, as a front door
         # would by hand; everything else waits for record linkage.
         person_id = None
@@ -322,27 +428,74 @@ class _Loader:
         if person_id is None:
             person_id = self.next_person
             self.next_person += 1
-            self.persons.add((person_id, person_reference(person_id), rec.given, rec.family,
-                              rec.dob, rec.sex, self.now))
+            self.persons.add(
+                (
+                    person_id,
+                    person_reference(person_id),
+                    rec.given,
+                    rec.family,
+                    rec.dob,
+                    rec.sex,
+                    self.now,
+                )
+            )
             if trusted_nhs:
                 self.nhs_person[person.key] = person_id
-        self.records.add((
-            record_id, self.agencies[rec.agency].pk, rec.local_id, 1, True, person_id,
-            rec.given, rec.family, rec.other_names, rec.dob, rec.sex, rec.home.postcode,
-            rec.sensitivity, self.now, "",
-            {"local_id": rec.local_id, "given_name": rec.given, "family_name": rec.family,
-             "date_of_birth": rec.dob.isoformat() if rec.dob else None, "sex": rec.sex,
-             "identifiers": rec.identifiers, "address": rec.home.line1,
-             "postcode": rec.home.postcode},
-        ))
+        self.records.add(
+            (
+                record_id,
+                self.agencies[rec.agency].pk,
+                rec.local_id,
+                1,
+                True,
+                person_id,
+                rec.given,
+                rec.family,
+                rec.other_names,
+                rec.dob,
+                rec.sex,
+                rec.home.postcode,
+                rec.sensitivity,
+                self.now,
+                "",
+                {
+                    "local_id": rec.local_id,
+                    "given_name": rec.given,
+                    "family_name": rec.family,
+                    "date_of_birth": rec.dob.isoformat() if rec.dob else None,
+                    "sex": rec.sex,
+                    "identifiers": rec.identifiers,
+                    "address": rec.home.line1,
+                    "postcode": rec.home.postcode,
+                },
+            )
+        )
         self.records_written += 1
         for scheme, normal, valid, problem in checked:
             self.identifiers.add((record_id, scheme, normal, valid, problem))
-        self.addresses.add((record_id, rec.home.line1, rec.home.neighbourhood, names.TOWN,
-                            rec.home.postcode, rec.moved_on, None))
+        self.addresses.add(
+            (
+                record_id,
+                rec.home.line1,
+                rec.home.neighbourhood,
+                names.TOWN,
+                rec.home.postcode,
+                rec.moved_on,
+                None,
+            )
+        )
         if rec.previous_home is not None:
-            self.addresses.add((record_id, rec.previous_home.line1, rec.previous_home.neighbourhood,
-                                names.TOWN, rec.previous_home.postcode, None, rec.moved_on))
+            self.addresses.add(
+                (
+                    record_id,
+                    rec.previous_home.line1,
+                    rec.previous_home.neighbourhood,
+                    names.TOWN,
+                    rec.previous_home.postcode,
+                    None,
+                    rec.moved_on,
+                )
+            )
         self.truth.add((record_id, person.key))
         if placed is not None:
             placed.setdefault(person.key, {})[rec.agency] = (record_id, person_id)
@@ -351,11 +504,21 @@ class _Loader:
     # ------------------------------------------------------------ events
     def event(self, record_id: int, planned: PlannedEvent) -> None:
         event_type = self.event_types[planned.event_type]
-        self.events.add((
-            record_id, event_type.pk, planned.occurred_at, planned.ended_at, planned.postcode,
-            planned.place, planned.summary, planned.details,
-            planned.sensitivity or event_type.default_sensitivity, self.now, None,
-        ))
+        self.events.add(
+            (
+                record_id,
+                event_type.pk,
+                planned.occurred_at,
+                planned.ended_at,
+                planned.postcode,
+                planned.place,
+                planned.summary,
+                planned.details,
+                planned.sensitivity or event_type.default_sensitivity,
+                self.now,
+                None,
+            )
+        )
 
     def _background_events(self, household, placed, known_to_council) -> None:
         b, rng = self.b, self.rng
@@ -365,48 +528,106 @@ class _Loader:
             nhs = records.get("kestrelford-nhs")
             if nhs and rng.random() < 0.12:
                 for _ in range(rng.choice([1, 1, 1, 2, 3])):
-                    self.event(nhs[0], PlannedEvent(
-                        "", "ed_attendance", b.when(days_back=1500),
-                        rng.choice(["Fall at home", "Sprained wrist", "Chest pain", "Asthma",
-                                    "Head injury", "Fever", "Cut to hand", "Abdominal pain"]),
-                        postcode=person.home.postcode))
+                    self.event(
+                        nhs[0],
+                        PlannedEvent(
+                            "",
+                            "ed_attendance",
+                            b.when(days_back=1500),
+                            rng.choice(
+                                [
+                                    "Fall at home",
+                                    "Sprained wrist",
+                                    "Chest pain",
+                                    "Asthma",
+                                    "Head injury",
+                                    "Fever",
+                                    "Cut to hand",
+                                    "Abdominal pain",
+                                ]
+                            ),
+                            postcode=person.home.postcode,
+                        ),
+                    )
             school = next((v for k, v in records.items() if k in self.school_index), None)
             if school and rng.random() < 0.08:
                 for _ in range(rng.choice([1, 1, 2])):
                     start = b.when(days_back=700, min_days=14)
                     days = rng.randrange(2, 9)
-                    self.event(school[0], PlannedEvent(
-                        "", "school_absence_run", start,
-                        f"Absent without explanation for {days} school days",
-                        ended_at=start + dt.timedelta(days=days)))
+                    self.event(
+                        school[0],
+                        PlannedEvent(
+                            "",
+                            "school_absence_run",
+                            start,
+                            f"Absent without explanation for {days} school days",
+                            ended_at=start + dt.timedelta(days=days),
+                        ),
+                    )
             police = records.get("northmoor-police")
             if police:
                 for _ in range(rng.choice([1, 1, 2])):
-                    self.event(police[0], PlannedEvent(
-                        "", "police_incident", b.when(days_back=2000),
-                        rng.choice(["Antisocial behaviour reported", "Shoplifting reported",
-                                    "Witness to a road traffic collision", "Criminal damage",
-                                    "Noise complaint", "Public order incident"]),
-                        postcode=person.home.postcode))
+                    self.event(
+                        police[0],
+                        PlannedEvent(
+                            "",
+                            "police_incident",
+                            b.when(days_back=2000),
+                            rng.choice(
+                                [
+                                    "Antisocial behaviour reported",
+                                    "Shoplifting reported",
+                                    "Witness to a road traffic collision",
+                                    "Criminal damage",
+                                    "Noise complaint",
+                                    "Public order incident",
+                                ]
+                            ),
+                            postcode=person.home.postcode,
+                        ),
+                    )
                 if 12 <= age <= 17 and rng.random() < 0.15:
                     start = b.when(days_back=900, min_days=3)
-                    self.event(police[0], PlannedEvent(
-                        "", "missing_episode", start, "Reported missing by a parent; found safe",
-                        ended_at=start + dt.timedelta(hours=rng.randrange(3, 30)),
-                        details={"risk_grade": rng.choice(["low", "low", "medium"])}))
+                    self.event(
+                        police[0],
+                        PlannedEvent(
+                            "",
+                            "missing_episode",
+                            start,
+                            "Reported missing by a parent; found safe",
+                            ended_at=start + dt.timedelta(hours=rng.randrange(3, 30)),
+                            details={"risk_grade": rng.choice(["low", "low", "medium"])},
+                        ),
+                    )
             council = records.get("kestrelford-childrens-services")
             if council and person.role == "child":
-                self.event(council[0], PlannedEvent(
-                    "", "contact_with_social_care", b.when(days_back=1800),
-                    rng.choice(["Concern about neglect from the school",
+                self.event(
+                    council[0],
+                    PlannedEvent(
+                        "",
+                        "contact_with_social_care",
+                        b.when(days_back=1800),
+                        rng.choice(
+                            [
+                                "Concern about neglect from the school",
                                 "Health visitor concern about home conditions",
                                 "Police notification of a domestic incident",
-                                "Family asked for help with parenting"])))
+                                "Family asked for help with parenting",
+                            ]
+                        ),
+                    ),
+                )
             youth = records.get("kestrelford-youth")
             if youth:
-                self.event(youth[0], PlannedEvent(
-                    "", "youth_service_session", b.when(days_back=400),
-                    "Attended a youth club session"))
+                self.event(
+                    youth[0],
+                    PlannedEvent(
+                        "",
+                        "youth_service_session",
+                        b.when(days_back=400),
+                        "Attended a youth club session",
+                    ),
+                )
 
     def _relationships(self, household, placed, known_to_council) -> None:
         nhs = self.agencies["kestrelford-nhs"].pk

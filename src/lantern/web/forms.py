@@ -16,13 +16,25 @@ class SignInForm(AuthenticationForm):
 
 
 class PeopleSearchForm(forms.Form):
-    name = forms.CharField(required=False, max_length=100, label="Name",
-                           help_text="Any part of a given or family name, for example Jo Smi")
-    date_of_birth = forms.CharField(required=False, max_length=10, label="Date of birth",
-                                    help_text="For example, 27 3 2012 or 27/03/2012")
+    name = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Name",
+        help_text="Any part of a given or family name, for example Jo Smi",
+    )
+    date_of_birth = forms.CharField(
+        required=False,
+        max_length=10,
+        label="Date of birth",
+        help_text="For example, 27 3 2012 or 27/03/2012",
+    )
     postcode = forms.CharField(required=False, max_length=10, label="Postcode")
-    identifier = forms.CharField(required=False, max_length=20, label="Identifier",
-                                 help_text="NHS number, unique pupil number or PNC ID")
+    identifier = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Identifier",
+        help_text="NHS number, unique pupil number or PNC ID",
+    )
 
     def clean_date_of_birth(self) -> dt.date | None:
         raw = self.cleaned_data["date_of_birth"].strip()
@@ -30,8 +42,9 @@ class PeopleSearchForm(forms.Form):
             return None
         parts = raw.replace("/", " ").replace("-", " ").replace(".", " ").split()
         if len(parts) != 3 or not all(p.isdigit() for p in parts):
-            raise forms.ValidationError("Date of birth must be a day, month and year, "
-                                        "like 27 3 2012")
+            raise forms.ValidationError(
+                "Date of birth must be a day, month and year, like 27 3 2012"
+            )
         if len(parts[0]) == 4:  # 2012-03-27
             parts = [parts[2], parts[1], parts[0]]
         day, month, year = (int(p) for p in parts)

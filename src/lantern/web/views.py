@@ -55,15 +55,20 @@ def people_search(request):
     page = None
     if form.is_bound and form.is_valid():
         query = selectors.PeopleQuery(
-            name=form.cleaned_data["name"], date_of_birth=form.cleaned_data["date_of_birth"],
-            postcode=form.cleaned_data["postcode"], identifier=form.cleaned_data["identifier"],
+            name=form.cleaned_data["name"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            postcode=form.cleaned_data["postcode"],
+            identifier=form.cleaned_data["identifier"],
         )
         results = selectors.people_search(user=request.user, query=query)
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "web/people_search.html",
-                  {"form": form, "page": page, "query_string": params.urlencode()})
+    return render(
+        request,
+        "web/people_search.html",
+        {"form": form, "page": page, "query_string": params.urlencode()},
+    )
 
 
 @login_required

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,69 +14,163 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('childrens_services', "Council children's services"), ('police', 'Police force'), ('nhs', 'NHS trust or integrated care board'), ('school', 'School'), ('youth_service', 'Youth service'), ('voluntary', 'Voluntary organisation'), ('national_police_unit', 'National police unit')], max_length=30)),
-                ('active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("childrens_services", "Council children's services"),
+                            ("police", "Police force"),
+                            ("nhs", "NHS trust or integrated care board"),
+                            ("school", "School"),
+                            ("youth_service", "Youth service"),
+                            ("voluntary", "Voluntary organisation"),
+                            ("national_police_unit", "National police unit"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField()),
-                ('agency_kinds', models.JSONField(default=list, help_text='The kinds of agency whose staff may hold this role.')),
-                ('sees_case_data', models.BooleanField(help_text='Whether the role works with records about people at all.')),
-                ('sees_totals', models.BooleanField(default=False)),
-                ('sees_audit', models.BooleanField(default=False)),
-                ('manages_users', models.BooleanField(default=False)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField()),
+                (
+                    "agency_kinds",
+                    models.JSONField(
+                        default=list,
+                        help_text="The kinds of agency whose staff may hold this role.",
+                    ),
+                ),
+                (
+                    "sees_case_data",
+                    models.BooleanField(
+                        help_text="Whether the role works with records about people at all."
+                    ),
+                ),
+                ("sees_totals", models.BooleanField(default=False)),
+                ("sees_audit", models.BooleanField(default=False)),
+                ("manages_users", models.BooleanField(default=False)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'name'],
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('purpose', models.CharField(blank=True, max_length=300)),
-                ('is_front_door', models.BooleanField(default=False, help_text='The multi-agency front door (MASH) that triages referrals.')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='partners.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                ("purpose", models.CharField(blank=True, max_length=300)),
+                (
+                    "is_front_door",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The multi-agency front door (MASH) that triages referrals.",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="teams",
+                        to="partners.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency__name', 'name'],
+                "ordering": ["agency__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='StaffMembership',
+            name="StaffMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField()),
-                ('ended_on', models.DateField(blank=True, null=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='partners.agency')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='partners.role')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='partners.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField()),
+                ("ended_on", models.DateField(blank=True, null=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="partners.agency",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="partners.role",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="partners.team",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('agency', 'code'), name='team_code_unique_in_agency'),
+            model_name="team",
+            constraint=models.UniqueConstraint(
+                fields=("agency", "code"), name="team_code_unique_in_agency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffmembership',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('user',), name='one_current_membership_per_user'),
+            model_name="staffmembership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("user",),
+                name="one_current_membership_per_user",
+            ),
         ),
     ]

@@ -5,55 +5,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BoroughSeed',
+            name="BoroughSeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('seed', models.BigIntegerField()),
-                ('people', models.PositiveIntegerField(help_text='How many real individuals were generated.')),
-                ('source_records', models.PositiveIntegerField()),
-                ('events', models.PositiveIntegerField()),
-                ('seeded_at', models.DateTimeField()),
-                ('reference_date', models.DateField(help_text="The 'today' the borough's history runs up to.")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("seed", models.BigIntegerField()),
+                (
+                    "people",
+                    models.PositiveIntegerField(
+                        help_text="How many real individuals were generated."
+                    ),
+                ),
+                ("source_records", models.PositiveIntegerField()),
+                ("events", models.PositiveIntegerField()),
+                ("seeded_at", models.DateTimeField()),
+                (
+                    "reference_date",
+                    models.DateField(help_text="The 'today' the borough's history runs up to."),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Scenario',
+            name="Scenario",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('kind', models.CharField(choices=[('exploitation_group', 'Exploitation group'), ('domestic_abuse_escalation', 'Domestic abuse escalation'), ('twins', 'Twins who must never be merged'), ('siblings', 'Siblings who must never be merged')], max_length=40)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField()),
-                ('facts', models.JSONField(default=dict, help_text='Vehicles, places and dates planted.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("exploitation_group", "Exploitation group"),
+                            ("domestic_abuse_escalation", "Domestic abuse escalation"),
+                            ("twins", "Twins who must never be merged"),
+                            ("siblings", "Siblings who must never be merged"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField()),
+                (
+                    "facts",
+                    models.JSONField(default=dict, help_text="Vehicles, places and dates planted."),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrueIdentity',
+            name="TrueIdentity",
             fields=[
-                ('source_record', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='people.sourcerecord')),
-                ('individual', models.PositiveIntegerField(db_index=True)),
+                (
+                    "source_record",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="people.sourcerecord",
+                    ),
+                ),
+                ("individual", models.PositiveIntegerField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ScenarioMember',
+            name="ScenarioMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('individual', models.PositiveIntegerField()),
-                ('role', models.CharField(max_length=40)),
-                ('scenario', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='synth.scenario')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("individual", models.PositiveIntegerField()),
+                ("role", models.CharField(max_length=40)),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="synth.scenario",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('scenario', 'individual'), name='scenario_member_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scenario", "individual"), name="scenario_member_once"
+                    )
+                ],
             },
         ),
     ]

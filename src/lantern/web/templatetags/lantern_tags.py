@@ -14,8 +14,10 @@ def age(date_of_birth: dt.date | None) -> str:
     if not date_of_birth:
         return ""
     today = clock.today()
-    years = today.year - date_of_birth.year - (
-        (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
+    years = (
+        today.year
+        - date_of_birth.year
+        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
     )
     if years >= 2:
         return f"{years} years"
