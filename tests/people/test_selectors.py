@@ -112,3 +112,33 @@ def test_the_person_file_shows_where_agencies_disagree(mash_worker):
     assert file.disagreements
     for values in file.disagreements.values():
         assert len(values) > 1
+
+
+def test_a_restricted_agency_record_is_named_but_not_shown_to_other_agencies(
+    mash_worker, client_for
+):
+    restricted = SourceRecord.objects.filter(
+        sensitivity="restricted", agency__code="harbour-survivors"
+    ).first()
+    assert restricted is not None, "the domestic-abuse scenario plants a restricted record"
+    person = restricted.person
+    file = selectors.person_file(user=mash_worker, person=person)
+    assert restricted not in file.source_records
+    assert file.restricted_holders == ["Harbour Survivors' Service"]
+    page = client_for(mash_worker).get(f"/people/{person.reference}/").content.decode()
+    assert restricted.local_id not in page
+    assert "A restricted record held by Harbour Survivors" in page.replace("&#x27;", "'")
+    body = client_for(mash_worker).get(f"/api/v1/people/{person.reference}/").json()
+    assert restricted.local_id not in str(body)
+    assert body["restricted_records_held_by"] == ["Harbour Survivors' Service"]
+
+
+def test_the_holding_agency_sees_its_own_restricted_record():
+    from django.contrib.auth import get_user_model
+
+    restricted = SourceRecord.objects.filter(
+        sensitivity="restricted", agency__code="harbour-survivors"
+    ).first()
+    worker = get_user_model().objects.get(username="support.worker")
+    file = selectors.person_file(user=worker, person=restricted.person)
+    assert restricted in file.source_records and not file.restricted_holders

@@ -50,6 +50,7 @@ class PersonDetail(APIView):
         data = {
             "person": person,
             "source_records": file.source_records,
+            "restricted_records_held_by": file.restricted_holders,
             "relationships": [
                 {
                     "reference": r.other.reference,

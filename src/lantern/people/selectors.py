@@ -87,6 +87,27 @@ def people_search(*, user, query: PeopleQuery) -> QuerySet[Person]:
     )
 
 
+def people_with_holdings(people, *, user) -> None:
+    """Attach `holdings` to each person on a results page: which agencies know them, and
+    the postcodes they hold, so a reader can tell apart two people with one name."""
+    records = (
+        SourceRecord.objects.filter(person__in=people, is_current=True)
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+    by_person: dict[int, list[SourceRecord]] = {}
+    for record in records:
+        by_person.setdefault(record.person_id, []).append(record)
+    for person in people:
+        held = by_person.get(person.pk, [])
+        person.known_to = sorted({r.agency.name for r in held})
+        person.postcodes = sorted({
+            r.postcode for r in held
+            if r.postcode
+            and policy.may_read_detail(user, agency_id=r.agency_id, sensitivity=r.sensitivity)
+        })
+
+
 def person_get(*, user, reference: str) -> Person:
     """The person, if the user may see them; Person.DoesNotExist otherwise (a 404)."""
     return policy.people_visible_to(user).get(reference=reference)
@@ -112,7 +133,8 @@ class EventView:
 @dataclass(frozen=True)
 class PersonFile:
     person: Person
-    source_records: list[SourceRecord]
+    source_records: list[SourceRecord]  # the records the user may read in full
+    restricted_holders: list[str]  # agencies holding a record the user may not read
     relationships: list[RelationshipView]
     timeline: list[EventView]
     disagreements: dict[str, list[tuple[str, str]]]
@@ -120,12 +142,17 @@ class PersonFile:
 
 def person_file(*, user, person: Person, timeline_limit: int = 200) -> PersonFile:
     """Everything the user may see about a person, from every agency."""
-    records = list(
+    held = list(
         person.source_records.filter(is_current=True)
         .select_related("agency")
         .prefetch_related("identifiers", Prefetch("addresses", queryset=Address.objects.all()))
         .order_by("agency__name")
     )
+    records = [
+        r for r in held
+        if policy.may_read_detail(user, agency_id=r.agency_id, sensitivity=r.sensitivity)
+    ]
+    restricted_holders = sorted({r.agency.name for r in held if r not in records})
     visible_people = policy.people_visible_to(user)
     relationships = []
     outgoing = Relationship.objects.filter(person=person).select_related("related", "recorded_by")
@@ -156,6 +183,7 @@ def person_file(*, user, person: Person, timeline_limit: int = 200) -> PersonFil
     return PersonFile(
         person=person,
         source_records=records,
+        restricted_holders=restricted_holders,
         relationships=relationships,
         timeline=timeline,
         disagreements=_disagreements(records),

@@ -62,6 +62,8 @@ def people_search(request):
         )
         results = selectors.people_search(user=request.user, query=query)
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        selectors.people_with_holdings(page.object_list, user=request.user)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
