@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include(("lantern.api.urls", "api"), namespace="api")),
+    path("", include(("lantern.accounts.urls", "accounts"), namespace="accounts")),
     path("", include(("lantern.web.urls", "web"), namespace="web")),
 ]
 

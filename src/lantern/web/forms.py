@@ -3,16 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
 from lantern.core import clock
-
-
-class SignInForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "inactive": "This account has been disabled. Ask your system administrator.",
-    }
 
 
 class PeopleSearchForm(forms.Form):

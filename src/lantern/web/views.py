@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -16,19 +15,9 @@ from lantern.core import clock
 from lantern.people import selectors
 from lantern.people.models import Person
 
-from .forms import PeopleSearchForm, SignInForm
+from .forms import PeopleSearchForm
 
 PAGE_SIZE = 25
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "web/sign_in.html"
-    authentication_form = SignInForm
-    redirect_authenticated_user = True
-
-
-class SignOutView(auth_views.LogoutView):
-    pass
 
 
 @login_required
