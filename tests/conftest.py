@@ -23,8 +23,11 @@ def seed_test_borough() -> None:
     from lantern.synth.demo import demo_users_ensure
     from lantern.synth.services import borough_seed
 
+    from lantern.synth.demo_access import demo_allocations_ensure
+
     borough_seed(people=TEST_PEOPLE, seed=TEST_SEED, today=TEST_TODAY)
     demo_users_ensure(today=TEST_TODAY)
+    demo_allocations_ensure(today=TEST_TODAY)
 
 
 @pytest.fixture(scope="session")
@@ -96,12 +99,28 @@ def council(db):
 
 
 @pytest.fixture
+def open_referral(mash_worker):
+    """Open a referral about a person at the front door, so the front door may see what
+    every agency holds about them."""
+    from lantern.access.services import front_door_referral_open
+    from lantern.partners.models import Team
+
+    def open_for(person):
+        return front_door_referral_open(actor=mash_worker, person=person,
+                                        team=Team.objects.get(code="front-door"),
+                                        reason="Referral received")
+
+    return open_for
+
+
+@pytest.fixture
 def client_for(client):
     """A test client signed in as the given user."""
 
+    from tests.accounts.helpers import sign_in_verified
+
     def sign_in(user):
-        client.force_login(user)
-        return client
+        return sign_in_verified(client, user)
 
     return sign_in
 

@@ -61,6 +61,10 @@ def demo(argv: list[str]) -> int:
     for s in sign_ins:
         print(f"  {s.username:<{width}}  {s.role} — {s.team}, {s.agency}")
     print()
+    print("Signing in takes a password and then a one-time code. In the demo, the code page")
+    print("shows each demo user's current code in a box marked 'Demo only'; a real Lantern")
+    print("never does, and people read the code from an authenticator app on their phone.")
+    print()
     if args.no_serve:
         return 0
     call_command("runserver", f"127.0.0.1:{args.port}", use_reloader=False)

@@ -20,7 +20,7 @@ def test_the_schema_is_served_to_signed_in_users(client_for, mash_worker):
     assert b"/api/v1/people/{reference}/" in response.content
 
 
-def test_search_is_paginated_with_a_bounded_page_size(client_for, mash_worker, police):
+def test_search_is_paginated_with_a_bounded_page_size(client_for, police_officer, police):
     from lantern.people.services import SourceRecordIn, source_record_receive
 
     for number in range(130):
@@ -31,7 +31,7 @@ def test_search_is_paginated_with_a_bounded_page_size(client_for, mash_worker, p
                 local_id=f"PAGE-{number}", given_name="Page", family_name="Zedworth"
             ),
         )
-    client = client_for(mash_worker)
+    client = client_for(police_officer)
     body = client.get("/api/v1/people/", {"name": "Zedworth", "page_size": 1000}).json()
     assert body["count"] == 130
     assert len(body["results"]) == 100

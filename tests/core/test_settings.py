@@ -93,6 +93,7 @@ def test_production_deploy_check_is_clean(tmp_path):
         "WARNING",
         env={
             "SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-" + "z" * 20,
+        "AUDIT_ANCHOR_KEY": "anchor-key-for-the-deploy-check-" + "a" * 20,
             "DATABASE_URL": f"sqlite:///{tmp_path}/check.sqlite3",
             "ALLOWED_HOSTS": "lantern.example",
         },
@@ -101,6 +102,9 @@ def test_production_deploy_check_is_clean(tmp_path):
 
 
 def test_an_unreadable_database_url_stops_the_command_with_a_reason():
-    result = run_lantern("check", env={"DATABASE_URL": "mysql://a@b/c", "SECRET_KEY": "s" * 60})
+    result = run_lantern(
+        "check",
+        env={"DATABASE_URL": "mysql://a@b/c", "SECRET_KEY": "s" * 60, "AUDIT_ANCHOR_KEY": "a" * 40},
+    )
     assert result.returncode != 0
     assert "DATABASE_URL uses an unknown database type" in result.stderr

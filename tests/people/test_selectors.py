@@ -24,8 +24,8 @@ def a_record(agency_code: str) -> SourceRecord:
 
 
 def test_search_by_name_date_of_birth_and_postcode_finds_the_person(mash_worker):
-    source = a_record("kestrelford-nhs")
-    found = selectors.people_search(
+    source = a_record("kestrelford-childrens-services")
+    found = selectors.people_matching(
         user=mash_worker,
         query=PeopleQuery(
             name=f"{source.given_name[:3]} {source.family_name}",
@@ -37,27 +37,45 @@ def test_search_by_name_date_of_birth_and_postcode_finds_the_person(mash_worker)
 
 
 def test_search_by_identifier_in_any_format(mash_worker):
-    nhs = Identifier.objects.filter(scheme="nhs_number", is_valid=True).first()
+    nhs = Identifier.objects.filter(
+        scheme="nhs_number", is_valid=True,
+        source_record__agency__code="kestrelford-childrens-services").first()
     spaced = f"{nhs.value[:3]} {nhs.value[3:6]} {nhs.value[6:]}"
-    found = selectors.people_search(user=mash_worker, query=PeopleQuery(identifier=spaced))
+    found = selectors.people_matching(user=mash_worker, query=PeopleQuery(identifier=spaced))
     assert nhs.source_record.person in found
 
 
 def test_an_invalid_identifier_finds_no_one(mash_worker):
     untrusted = Identifier.objects.filter(is_valid=False).first()
     assert untrusted is not None, "the borough should carry some wrong check digits"
-    found = selectors.people_search(user=mash_worker, query=PeopleQuery(identifier=untrusted.value))
+    found = selectors.people_matching(user=mash_worker, query=PeopleQuery(identifier=untrusted.value))
     assert not found.exists()
 
 
-def test_the_front_door_sees_everyone_a_search_matches(mash_worker):
-    matching = Person.objects.filter(
-        Q(source_records__given_name__istartswith="ash")
-        | Q(source_records__family_name__istartswith="ash")
-    ).distinct()
-    found = selectors.people_search(user=mash_worker, query=PeopleQuery(name="Ash"))
-    assert matching.count() > 0
-    assert set(found) == set(matching)
+def test_the_front_door_sees_other_agencies_records_only_while_a_referral_is_open(
+    mash_worker, police
+):
+    from lantern.access.services import front_door_referral_open
+    from lantern.partners.models import Team
+
+    person = (
+        Person.objects.filter(source_records__agency=police)
+        .exclude(source_records__agency=mash_worker.agency)
+        .exclude(access_bases__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    query = PeopleQuery(name=person.family_name, date_of_birth=person.date_of_birth)
+    assert person not in selectors.people_matching(user=mash_worker, query=query)
+    basis = front_door_referral_open(
+        actor=mash_worker, person=person, team=Team.objects.get(code="front-door"),
+        reason="Referral from the police",
+    )
+    assert person in selectors.people_matching(user=mash_worker, query=query)
+    from lantern.access.services import basis_end
+
+    basis_end(actor=mash_worker, basis=basis, reason="Referral closed: no further action")
+    assert person not in selectors.people_matching(user=mash_worker, query=query)
 
 
 def test_a_school_sees_only_people_it_holds_a_record_of(school_dsl):
@@ -68,7 +86,7 @@ def test_a_school_sees_only_people_it_holds_a_record_of(school_dsl):
     )
     pupil = Person.objects.filter(source_records__agency=school_dsl.agency).first()
     for person, visible in [(police_only, False), (pupil, True)]:
-        found = selectors.people_search(
+        found = selectors.people_matching(
             user=school_dsl,
             query=PeopleQuery(name=person.family_name, date_of_birth=person.date_of_birth),
         )
@@ -83,7 +101,7 @@ def test_a_school_sees_only_people_it_holds_a_record_of(school_dsl):
 @pytest.mark.parametrize("persona", ["scrutineer", "dpo", "sysadmin"])
 def test_roles_without_case_data_see_no_one(persona, request):
     user = request.getfixturevalue(persona)
-    assert not selectors.people_search(user=user, query=PeopleQuery(name="a")).exists()
+    assert not selectors.people_matching(user=user, query=PeopleQuery(name="a")).exists()
     person = Person.objects.first()
     with pytest.raises(Person.DoesNotExist):
         selectors.person_get(user=user, reference=person.reference)
@@ -102,12 +120,13 @@ def test_a_restricted_event_is_named_but_not_described_to_other_agencies(mash_wo
         assert item.agency_name == "Kestrelford Hospitals NHS Trust"
 
 
-def test_the_person_file_shows_where_agencies_disagree(mash_worker):
+def test_the_person_file_shows_where_agencies_disagree(mash_worker, open_referral):
     person = next(
         p
         for p in Person.objects.filter(source_records__isnull=False).distinct()[:3000]
         if len({(r.date_of_birth, r.given_name, r.family_name) for r in p.source_records.all()}) > 1
     )
+    open_referral(person)
     file = selectors.person_file(user=mash_worker, person=person)
     assert file.disagreements
     for values in file.disagreements.values():
@@ -115,13 +134,14 @@ def test_the_person_file_shows_where_agencies_disagree(mash_worker):
 
 
 def test_a_restricted_agency_record_is_named_but_not_shown_to_other_agencies(
-    mash_worker, client_for
+    mash_worker, client_for, open_referral
 ):
     restricted = SourceRecord.objects.filter(
         sensitivity="restricted", agency__code="harbour-survivors"
     ).first()
     assert restricted is not None, "the domestic-abuse scenario plants a restricted record"
     person = restricted.person
+    open_referral(person)
     file = selectors.person_file(user=mash_worker, person=person)
     assert restricted not in file.source_records
     assert file.restricted_holders == ["Harbour Survivors' Service"]

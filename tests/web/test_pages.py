@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lantern.people.models import Person, SourceRecord
+from tests.accounts.helpers import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_home_for_case_roles_shows_their_agency_and_recent_events(client, userna
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username=username)
-    client.force_login(user)
+    sign_in_verified(client, user)
     page = client.get(reverse("web:home")).content.decode()
     assert user.role.name in page.replace("&#x27;", "'")
     assert "people " in page and "Find a person" in page
@@ -43,7 +44,7 @@ def test_home_for_case_roles_shows_their_agency_and_recent_events(client, userna
 def test_home_for_totals_roles_shows_totals_and_no_names(client, username):
     from django.contrib.auth import get_user_model
 
-    client.force_login(get_user_model().objects.get(username=username))
+    sign_in_verified(client, get_user_model().objects.get(username=username))
     response = client.get(reverse("web:home"))
     page = response.content.decode()
     assert "Records held, by agency" in page
@@ -55,7 +56,7 @@ def test_home_for_totals_roles_shows_totals_and_no_names(client, username):
 
 def test_search_page_lists_matches_and_explains_errors(client_for, mash_worker):
     client = client_for(mash_worker)
-    source = SourceRecord.objects.filter(agency__code="kestrelford-nhs").first()
+    source = SourceRecord.objects.filter(agency=mash_worker.agency).first()
     page = client.get(reverse("web:people-search"), {"name": source.family_name}).content
     assert source.person.reference in page.decode()
     page = client.get(reverse("web:people-search"), {"date_of_birth": "31 2 2010"}).content
@@ -66,13 +67,17 @@ def test_search_page_lists_matches_and_explains_errors(client_for, mash_worker):
     assert "Enter a name, date of birth, postcode or identifier" in page
 
 
-def test_person_page_shows_each_agency_record_and_the_timeline(client_for, mash_worker):
+def test_person_page_shows_each_agency_record_and_the_timeline(
+    client_for, mash_worker, open_referral
+):
     person = (
-        Person.objects.filter(source_records__events__isnull=False)
+        Person.objects.filter(source_records__events__isnull=False,
+                              source_records__agency=mash_worker.agency)
         .order_by("pk")
         .distinct()
         .first()
     )
+    open_referral(person)
     page = client_for(mash_worker).get(reverse("web:person", args=[person.reference]))
     html = page.content.decode().replace("&#x27;", "'")
     assert page.status_code == 200

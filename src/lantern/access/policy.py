@@ -1,27 +1,117 @@
-"""Who may see which records about people.
+"""Who may see and do what with records about people: the one place that decides.
 
-The one place that decides. This first version holds the rules the foundation
-needs; the safeguards issue turns it into the full need-to-know policy table.
+The rules are the table in access/data/policy.csv, readable by anyone in the
+partnership. This module decides a user's relationships to a record, and answers
+two questions that must always agree:
 
-- Roles that do not work with case data (partnership manager, scrutineer, data
-  protection officer, system administrator) see no person at all.
-- The front door (a member of a front-door team) sees every person, because it
-  must check what every agency knows before it decides.
-- Everyone else sees the people their own agency holds a current record of.
-- Within a visible person, a restricted or sealed record or event is shown in
-  full only to the agency that holds it; others learn only that it exists.
+- `can(user, action, record, purpose)`: may this user do this to this record?
+- `people_visible_to(user, action)` (and the record and event filters): the
+  queryset of everything the user may do it to.
+
+A record the user may not see does not exist for them: views answer 404, and it
+never shows in a list, a search, a count, an export or an alert.
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+import csv
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from lantern.core import clock
+from lantern.core.datafiles import DataFileError
 from lantern.people.models import Event, Person, Sensitivity, SourceRecord
+
+from .models import AccessBasis, Relationship
+
+POLICY_FILE = Path(__file__).parent / "data" / "policy.csv"
+ACTIONS = frozenset({"view", "list", "search", "export", "api", "edit"})
+RECORD_TYPES = ("person", "source_record", "event")
+SENSITIVITIES = tuple(Sensitivity.values)
+
+# Which record a check is about.
+Record = Person | SourceRecord | Event
+
+
+@dataclass(frozen=True)
+class Rule:
+    role: str
+    relationship: str
+    record_type: str
+    sensitivity: str
+    actions: frozenset[str]
+
+
+class PolicyTable:
+    """The policy table: (role, relationship, record type, sensitivity) -> actions."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules = {(r.role, r.relationship, r.record_type, r.sensitivity): r.actions
+                      for r in rules}
+
+    @classmethod
+    def load(cls, path: Path = POLICY_FILE) -> PolicyTable:
+        from lantern.partners.reference import ROLES_FILE, ROLE_FIELDS
+        from lantern.core.datafiles import load_entries
+
+        roles = {entry["code"] for entry in load_entries(ROLES_FILE, "role", ROLE_FIELDS)}
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#")]
+        reader = csv.DictReader(lines)
+        expected = ["role", "relationship", "record", *SENSITIVITIES]
+        if reader.fieldnames != expected:
+            raise DataFileError(f"{path.name}: the columns must be {', '.join(expected)}")
+        rules, seen = [], set()
+        for number, row in enumerate(reader, start=2):
+            where = f"{path.name}: row {number}"
+            if row["role"] not in roles:
+                raise DataFileError(f"{where}: unknown role {row['role']!r}")
+            if row["relationship"] not in Relationship.values:
+                raise DataFileError(f"{where}: unknown relationship {row['relationship']!r}")
+            if row["record"] not in RECORD_TYPES:
+                raise DataFileError(f"{where}: unknown record type {row['record']!r}")
+            key = (row["role"], row["relationship"], row["record"])
+            if key in seen:
+                raise DataFileError(f"{where}: {', '.join(key)} appears twice")
+            seen.add(key)
+            for sensitivity in SENSITIVITIES:
+                actions = frozenset((row[sensitivity] or "").split())
+                if actions - ACTIONS:
+                    raise DataFileError(
+                        f"{where}: unknown action(s) {', '.join(sorted(actions - ACTIONS))}")
+                if actions:
+                    rules.append(Rule(*key, sensitivity, actions))
+        return cls(rules)
+
+    def allows(self, role: str, relationship: str, record_type: str, sensitivity: str,
+               action: str) -> bool:
+        return action in self.rules.get((role, relationship, record_type, sensitivity), ())
+
+    def relationships_allowing(self, role: str, record_type: str, sensitivity: str,
+                               action: str) -> list[str]:
+        return [rel for rel in Relationship.values
+                if self.allows(role, rel, record_type, sensitivity, action)]
+
+
+@functools.cache
+def table() -> PolicyTable:
+    return PolicyTable.load()
+
+
+# ---------------------------------------------------------------- who the user is
+def _role_code(user) -> str | None:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    role = user.role
+    return role.code if role and role.sees_case_data else None
 
 
 def sees_case_data(user) -> bool:
-    role = getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None
-    return bool(role and role.sees_case_data)
+    return _role_code(user) is not None
 
 
 def is_front_door(user) -> bool:
@@ -29,28 +119,126 @@ def is_front_door(user) -> bool:
     return bool(membership and membership.team and membership.team.is_front_door)
 
 
-def people_visible_to(user) -> QuerySet[Person]:
-    if not sees_case_data(user):
-        return Person.objects.none()
-    if is_front_door(user):
-        return Person.objects.all()
-    held = SourceRecord.objects.filter(person=OuterRef("pk"), agency=user.agency, is_current=True)
-    return Person.objects.filter(Exists(held))
+# ---------------------------------------------------------------- relationships
+def _active_bases(now) -> Q:
+    return Q(starts_at__lte=now) & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
 
 
-def can_view_person(user, person: Person) -> bool:
-    return people_visible_to(user).filter(pk=person.pk).exists()
+def _basis_filter(user, kind: str, now) -> Q | None:
+    """The AccessBasis rows by which `user` has relationship `kind`, or None if impossible."""
+    team = user.membership.team if user.membership else None
+    active = _active_bases(now) & Q(kind=kind)
+    if kind in (Relationship.ALLOCATED_WORKER, Relationship.GRANT, Relationship.BREAK_GLASS):
+        return active & Q(user=user)
+    if kind == Relationship.ALLOCATED_TEAM:
+        return active & Q(team=team) if team else None
+    if kind == Relationship.FRONT_DOOR:
+        return active if team and team.is_front_door else None
+    raise ValueError(kind)
 
 
-def may_read_detail(user, *, agency_id: int, sensitivity: str) -> bool:
-    """Whether a record or event of this sensitivity, held by this agency, is shown in full."""
-    if sensitivity == Sensitivity.NORMAL:
+def _person_relationship_q(user, relationship: str, now, person_ref: str) -> Q | None:
+    """A filter on a queryset whose `person_ref` leads to Person, for one relationship."""
+    if relationship == Relationship.HOLDS_RECORD:
+        if user.agency is None:
+            return None
+        held = SourceRecord.objects.filter(
+            person=OuterRef(person_ref), agency=user.agency, is_current=True)
+        return Q(Exists(held))
+    basis = _basis_filter(user, relationship, now)
+    if basis is None:
+        return None
+    return Q(Exists(AccessBasis.objects.filter(basis, person=OuterRef(person_ref))))
+
+
+def person_relationships(user, person: Person) -> set[str]:
+    """Every relationship the user has to the person now."""
+    now = clock.now()
+    found = set()
+    if user.agency is not None and SourceRecord.objects.filter(
+            person=person, agency=user.agency, is_current=True).exists():
+        found.add(Relationship.HOLDS_RECORD)
+    for kind in Relationship.values:
+        if kind == Relationship.HOLDS_RECORD:
+            continue
+        basis = _basis_filter(user, kind, now)
+        if basis is not None and AccessBasis.objects.filter(basis, person=person).exists():
+            found.add(kind)
+    return found
+
+
+def record_relationships(user, record: SourceRecord | Event) -> set[str]:
+    """Relationships to one agency's record: holding it, or a relationship to its person."""
+    source = record if isinstance(record, SourceRecord) else record.source_record
+    found = person_relationships(user, source.person) - {Relationship.HOLDS_RECORD}
+    if user.agency is not None and source.agency_id == user.agency.pk:
+        found.add(Relationship.HOLDS_RECORD)
+    return found
+
+
+# ---------------------------------------------------------------- the two questions
+def can(user, action: str, record: Record, purpose: str = "") -> bool:
+    """May `user` do `action` to `record`? (The purpose is recorded by the audit, not here.)"""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    role = _role_code(user)
+    if role is None:
+        return False
+    if isinstance(record, Person):
+        record_type, relationships = "person", person_relationships(user, record)
+    elif isinstance(record, SourceRecord):
+        record_type, relationships = "source_record", record_relationships(user, record)
+    else:
+        record_type, relationships = "event", record_relationships(user, record)
+    policy = table()
+    return any(policy.allows(role, rel, record_type, record.sensitivity, action)
+               for rel in relationships)
+
+
+def people_visible_to(user, action: str = "view") -> QuerySet[Person]:
+    """Every person the user may do `action` to."""
+    return Person.objects.filter(_filter(user, action, "person", person_ref="pk"))
+
+
+def source_records_visible_to(user, action: str = "view") -> QuerySet[SourceRecord]:
+    return SourceRecord.objects.filter(_filter(user, action, "source_record",
+                                               person_ref="person"))
+
+
+def events_visible_to(user, action: str = "view") -> QuerySet[Event]:
+    return Event.objects.filter(_filter(user, action, "event", person_ref="source_record__person",
+                                        agency_ref="source_record__agency"))
+
+
+def _filter(user, action: str, record_type: str, *, person_ref: str,
+            agency_ref: str = "agency") -> Q:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    role = _role_code(user)
+    nothing = Q(pk__in=[])
+    if role is None:
+        return nothing
+    now = clock.now()
+    policy = table()
+    allowed = nothing
+    for sensitivity in SENSITIVITIES:
+        relationships = policy.relationships_allowing(role, record_type, sensitivity, action)
+        any_relationship = nothing
+        for relationship in relationships:
+            if relationship == Relationship.HOLDS_RECORD and record_type != "person":
+                clause = Q(**{agency_ref: user.agency}) if user.agency else None
+            else:
+                clause = _person_relationship_q(user, relationship, now, person_ref)
+            if clause is not None:
+                any_relationship |= clause
+        allowed |= Q(sensitivity=sensitivity) & any_relationship
+    return allowed
+
+
+# ---------------------------------------------------------------- field masks
+def may_see_confidential_address(user, source: SourceRecord) -> bool:
+    """A confidential address (a victim's new address) is shown only to the agency that
+    holds it and to the person's allocated worker."""
+    if user.agency is not None and source.agency_id == user.agency.pk:
         return True
-    return user.agency is not None and user.agency.pk == agency_id
-
-
-def events_readable_by(user, events: QuerySet[Event]) -> QuerySet[Event]:
-    """The events shown in full; the rest are summarised as 'a restricted record held by X'."""
-    from django.db.models import Q
-
-    return events.filter(Q(sensitivity=Sensitivity.NORMAL) | Q(source_record__agency=user.agency))
+    return Relationship.ALLOCATED_WORKER in person_relationships(user, source.person)

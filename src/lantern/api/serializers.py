@@ -26,7 +26,7 @@ class AddressSerializer(serializers.ModelSerializer):
 class SourceRecordSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     identifiers = IdentifierSerializer(many=True, read_only=True)
-    addresses = AddressSerializer(many=True, read_only=True)
+    addresses = AddressSerializer(many=True, read_only=True, source="shown_addresses")
 
     class Meta:
         model = SourceRecord

@@ -1,10 +1,10 @@
-"""The people API: search and read, through the same selectors as the pages."""
+"""The people API: search and read, through the same selectors (and audit) as the pages."""
 
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,57 +13,76 @@ from lantern.people import selectors
 from lantern.people.models import Person
 
 from . import serializers
+from .pagination import BoundedPagination
 
 
-class PeopleSearch(generics.ListAPIView):
-    """People who match every detail given, among those the caller may see."""
+class PeopleSearch(APIView):
+    """People who match every detail given, among those the caller may see. Paginated:
+    `page` and `page_size` (25 by default, at most 100)."""
 
-    serializer_class = serializers.PersonSummarySerializer
-
-    @extend_schema(parameters=[serializers.PeopleSearchQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        if not policy.sees_case_data(self.request.user):
+    @extend_schema(
+        operation_id="people_search",
+        parameters=[serializers.PeopleSearchQuerySerializer,
+                    OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses=inline_serializer("PeoplePage", {
+            "count": drf_serializers.IntegerField(),
+            "next": drf_serializers.CharField(allow_null=True),
+            "previous": drf_serializers.CharField(allow_null=True),
+            "results": serializers.PersonSummarySerializer(many=True),
+        }),
+    )
+    def get(self, request):
+        if not policy.sees_case_data(request.user):
             raise Http404
-        query = serializers.PeopleSearchQuerySerializer(data=self.request.query_params)
+        query = serializers.PeopleSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.people_search(
-            user=self.request.user, query=selectors.PeopleQuery(**query.validated_data)
+        paging = BoundedPagination()
+        page = selectors.people_search_page(
+            user=request.user, query=selectors.PeopleQuery(**query.validated_data),
+            page=request.query_params.get("page"), page_size=paging.get_page_size(request),
+            operation="api.people.search", action="api",
         )
+        return Response({
+            "count": page.paginator.count,
+            "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
+            "previous": (_page_link(request, page.previous_page_number())
+                         if page.has_previous() else None),
+            "results": serializers.PersonSummarySerializer(page.object_list, many=True).data,
+        })
+
+
+def _page_link(request, number: int) -> str:
+    params = request.query_params.copy()
+    params["page"] = number
+    return request.build_absolute_uri(request.path) + "?" + params.urlencode()
 
 
 class PersonDetail(APIView):
     """One person: each agency's records, relationships and the timeline of events."""
 
     @extend_schema(
+        operation_id="person_retrieve",
         responses=serializers.PersonDetailSerializer,
         parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH)],
     )
     def get(self, request, reference: str):
         try:
-            person = selectors.person_get(user=request.user, reference=reference)
+            person = selectors.person_get(user=request.user, reference=reference, action="api")
         except Person.DoesNotExist:
             raise Http404 from None
-        file = selectors.person_file(user=request.user, person=person)
+        file = selectors.person_file(user=request.user, person=person, action="api")
         data = {
             "person": person,
             "source_records": file.source_records,
             "restricted_records_held_by": file.restricted_holders,
             "relationships": [
-                {
-                    "reference": r.other.reference,
-                    "name": r.other.full_name,
-                    "relationship": r.kind_label,
-                    "recorded_by": r.recorded_by,
-                }
+                {"reference": r.other.reference, "name": r.other.full_name,
+                 "relationship": r.kind_label, "recorded_by": r.recorded_by}
                 for r in file.relationships
             ],
             "timeline": [
                 {
-                    "occurred_at": item.occurred_at,
-                    "agency": item.agency_name,
+                    "occurred_at": item.occurred_at, "agency": item.agency_name,
                     "restricted": not item.shown,
                     "event_type": item.event.event_type.code if item.shown else None,
                     "summary": item.event.summary if item.shown else None,

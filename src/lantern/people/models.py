@@ -55,6 +55,11 @@ class Person(models.Model):
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    sensitivity = models.CharField(
+        max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL,
+        db_default=Sensitivity.NORMAL,
+        help_text="Sealed: seen only by those allocated, or in an approved emergency.",
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -165,6 +170,12 @@ class Address(models.Model):
     postcode = models.CharField(max_length=8)
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
+    confidential = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Hidden from everyone but the holding agency and the allocated worker, "
+        "e.g. a victim's new address.",
+    )
 
     class Meta:
         ordering = ["-valid_from"]

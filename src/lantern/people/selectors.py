@@ -1,13 +1,27 @@
-"""Every read of people, through the access policy."""
+"""Every read of people: through the access policy, and recorded in the audit log.
+
+Each function that returns personal data records one audit event listing every
+person and record it returned, with the justification (the user's relationship
+to them) as the purpose. Where another agency's records are shown, a disclosure
+from that agency to the user's agency is recorded too, against the information
+sharing agreement that covers it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from lantern.access import policy
+from lantern.access.models import Relationship as AccessRelationship
+from lantern.audit.services import Subject, audit_record
+from lantern.core import clock
+from lantern.partners.models import AgencyKind
 
 from .identifiers import IdentifierError, validate_identifier, validate_postcode
 from .models import (
@@ -19,8 +33,18 @@ from .models import (
     Person,
     Relationship,
     RelationshipKind,
+    Sensitivity,
     SourceRecord,
 )
+
+CONSULTATION = "consultation"
+
+
+def purpose_for(user, person: Person) -> str:
+    """The justification for a look: the user's relationships to the person, in words."""
+    found = policy.person_relationships(user, person)
+    labels = [AccessRelationship(r).label for r in AccessRelationship.values if r in found]
+    return "; ".join(labels) or "No relationship"
 
 
 @dataclass(frozen=True)
@@ -34,6 +58,9 @@ class PeopleQuery:
     def is_empty(self) -> bool:
         return not (self.name.strip() or self.date_of_birth or self.postcode or self.identifier)
 
+    def described(self) -> dict:
+        return {k: str(v) for k, v in vars(self).items() if v}
+
 
 def identifier_candidates(raw: str) -> list[tuple[str, str]]:
     """Every (scheme, normalised value) the typed identifier could be."""
@@ -46,13 +73,15 @@ def identifier_candidates(raw: str) -> list[tuple[str, str]]:
     return found
 
 
-def people_search(*, user, query: PeopleQuery) -> QuerySet[Person]:
-    """People the user may see whose records match every part of the query.
+def people_matching(*, user, query: PeopleQuery, action: str = "search") -> QuerySet[Person]:
+    """People the user may `action` whose records, among those the user may read, match
+    every part of the query. Not audited: callers show a page through `people_search_page`.
 
-    Names match the start of any agency's given or family name, so 'Jo Smi'
-    finds Joanne Smith; an identifier matches only when it is a valid number.
+    Names match the start of any agency's given or family name, so 'Jo Smi' finds
+    Joanne Smith; an identifier matches only when it is a valid number.
     """
-    records = SourceRecord.objects.filter(person=OuterRef("pk"))
+    records = policy.source_records_visible_to(user, "view").filter(
+        person=OuterRef("pk"), is_current=True)
     for token in query.name.split():
         records = records.filter(
             Q(given_name__istartswith=token)
@@ -68,7 +97,8 @@ def people_search(*, user, query: PeopleQuery) -> QuerySet[Person]:
             postcode = query.postcode.strip().upper()
         records = records.filter(
             Q(postcode=postcode)
-            | Exists(Address.objects.filter(source_record=OuterRef("pk"), postcode=postcode))
+            | Exists(Address.objects.filter(source_record=OuterRef("pk"), postcode=postcode,
+                                            confidential=False))
         )
     if query.identifier.strip():
         candidates = identifier_candidates(query.identifier)
@@ -81,36 +111,85 @@ def people_search(*, user, query: PeopleQuery) -> QuerySet[Person]:
             Exists(Identifier.objects.filter(matches, source_record=OuterRef("pk"), is_valid=True))
         )
     return (
-        policy.people_visible_to(user)
+        policy.people_visible_to(user, action)
         .filter(Exists(records))
         .order_by("family_name", "given_name", "date_of_birth", "pk")
     )
 
 
-def people_with_holdings(people, *, user) -> None:
-    """Attach `holdings` to each person on a results page: which agencies know them, and
-    the postcodes they hold, so a reader can tell apart two people with one name."""
+@transaction.atomic
+def people_search_page(
+    *, user, query: PeopleQuery, page: int | str | None, page_size: int, operation: str,
+    action: str = "search",
+) -> Page:
+    """One page of search results, with who is known to which agency, audited."""
+    results = Paginator(people_matching(user=user, query=query, action=action), page_size)
+    shown = results.get_page(page)
+    shown.object_list = list(shown.object_list)
+    _attach_holdings(shown.object_list, user=user)
+    audit_record(
+        actor=user, action=CONSULTATION, operation=operation,
+        purpose="Search for a person: " + ", ".join(f"{k}={v}" for k, v in
+                                                    query.described().items()),
+        subjects=[Subject.person(p) for p in shown.object_list],
+        detail={"query": query.described(), "page": shown.number,
+                "count": results.count},
+    )
+    return shown
+
+
+EXPORT_LIMIT = 5000
+
+
+@transaction.atomic
+def people_export(*, user, query: PeopleQuery) -> list[Person]:
+    """The people matching a search, for a CSV export: at most 5,000, every one audited."""
+    people = list(people_matching(user=user, query=query, action="export")[:EXPORT_LIMIT])
+    audit_record(
+        actor=user, action=CONSULTATION, operation="people.export",
+        purpose="Export of a search: " + ", ".join(f"{k}={v}" for k, v in
+                                                   query.described().items()),
+        subjects=[Subject.person(p) for p in people],
+        detail={"query": query.described(), "rows": len(people)},
+    )
+    return people
+
+
+def _attach_holdings(people: Sequence[Person], *, user) -> None:
+    """Which agencies know each person, and the postcodes the user may read, so a reader
+    can tell apart two people with one name."""
     records = (
         SourceRecord.objects.filter(person__in=people, is_current=True)
         .select_related("agency")
         .order_by("agency__name")
     )
+    readable = set(policy.source_records_visible_to(user, "view").filter(
+        person__in=people, is_current=True).values_list("pk", flat=True))
     by_person: dict[int, list[SourceRecord]] = {}
     for record in records:
-        by_person.setdefault(record.person_id, []).append(record)
+        if record.sensitivity != Sensitivity.SEALED or record.pk in readable:
+            by_person.setdefault(record.person_id, []).append(record)
     for person in people:
         held = by_person.get(person.pk, [])
         person.known_to = sorted({r.agency.name for r in held})
-        person.postcodes = sorted({
-            r.postcode for r in held
-            if r.postcode
-            and policy.may_read_detail(user, agency_id=r.agency_id, sensitivity=r.sensitivity)
-        })
+        person.postcodes = sorted({r.postcode for r in held if r.postcode and r.pk in readable})
 
 
-def person_get(*, user, reference: str) -> Person:
-    """The person, if the user may see them; Person.DoesNotExist otherwise (a 404)."""
-    return policy.people_visible_to(user).get(reference=reference)
+def person_get(*, user, reference: str, action: str = "view") -> Person:
+    """The person, if the user may `action` them; Person.DoesNotExist otherwise (a 404).
+
+    A refused look at a person who exists is recorded as refused."""
+    try:
+        return policy.people_visible_to(user, action).get(reference=reference)
+    except Person.DoesNotExist:
+        existing = Person.objects.filter(reference=reference).first()
+        if existing is not None:
+            from lantern.audit.services import audit_refusal
+
+            audit_refusal(actor=user, action=CONSULTATION, operation=f"person.{action}",
+                          purpose="No relationship that allows it",
+                          subjects=[Subject.person(existing)])
+        raise
 
 
 @dataclass(frozen=True)
@@ -138,65 +217,110 @@ class PersonFile:
     relationships: list[RelationshipView]
     timeline: list[EventView]
     disagreements: dict[str, list[tuple[str, str]]]
+    purpose: str
+    masked_addresses: int
 
 
-def person_file(*, user, person: Person, timeline_limit: int = 200) -> PersonFile:
-    """Everything the user may see about a person, from every agency."""
+@transaction.atomic
+def person_file(*, user, person: Person, action: str = "view",
+                timeline_limit: int = 200) -> PersonFile:
+    """Everything the user may see about a person, from every agency, audited."""
     held = list(
         person.source_records.filter(is_current=True)
         .select_related("agency")
         .prefetch_related("identifiers", Prefetch("addresses", queryset=Address.objects.all()))
         .order_by("agency__name")
     )
-    records = [
-        r for r in held
-        if policy.may_read_detail(user, agency_id=r.agency_id, sensitivity=r.sensitivity)
-    ]
-    restricted_holders = sorted({r.agency.name for r in held if r not in records})
-    visible_people = policy.people_visible_to(user)
-    relationships = []
-    outgoing = Relationship.objects.filter(person=person).select_related("related", "recorded_by")
-    incoming = Relationship.objects.filter(related=person).select_related("person", "recorded_by")
-    visible_ids = set(
-        visible_people.filter(
-            pk__in=[r.related_id for r in outgoing] + [r.person_id for r in incoming]
-        ).values_list("pk", flat=True)
-    )
-    for rel in outgoing:
-        if rel.related_id in visible_ids:
-            relationships.append(_relationship_view(rel.related, rel.kind, rel))
-    for rel in incoming:
-        if rel.person_id in visible_ids:
-            inverse = RELATIONSHIP_INVERSE[RelationshipKind(rel.kind)]
-            relationships.append(_relationship_view(rel.person, inverse, rel))
+    readable_ids = set(policy.source_records_visible_to(user, action).filter(
+        person=person, is_current=True).values_list("pk", flat=True))
+    records = [r for r in held if r.pk in readable_ids]
+    restricted_holders = sorted({r.agency.name for r in held if r.pk not in readable_ids
+                                 and r.sensitivity != Sensitivity.SEALED})
+    masked = 0
+    for record in records:
+        if not policy.may_see_confidential_address(user, record):
+            kept = [a for a in record.addresses.all() if not a.confidential]
+            masked += len(record.addresses.all()) - len(kept)
+            record.shown_addresses = kept
+        else:
+            record.shown_addresses = list(record.addresses.all())
 
+    relationships = _relationships(user, person)
     events = (
         Event.objects.filter(source_record__person=person)
         .select_related("event_type", "source_record__agency")
         .order_by("-occurred_at")[:timeline_limit]
     )
+    readable_events = set(policy.events_visible_to(user, action).filter(
+        source_record__person=person).values_list("pk", flat=True))
     timeline = []
     for event in events:
-        agency = event.source_record.agency
-        shown = policy.may_read_detail(user, agency_id=agency.pk, sensitivity=event.sensitivity)
-        timeline.append(EventView(event if shown else None, event.occurred_at, agency.name, shown))
+        shown = event.pk in readable_events
+        if not shown and event.sensitivity == Sensitivity.SEALED:
+            continue
+        timeline.append(EventView(event if shown else None, event.occurred_at,
+                                  event.source_record.agency.name, shown))
+    purpose = purpose_for(user, person)
+    _audit_file(user, person, records, [v.event for v in timeline if v.shown],
+                relationships, purpose, operation=f"person.{action}")
     return PersonFile(
-        person=person,
-        source_records=records,
-        restricted_holders=restricted_holders,
-        relationships=relationships,
-        timeline=timeline,
-        disagreements=_disagreements(records),
+        person=person, source_records=records, restricted_holders=restricted_holders,
+        relationships=relationships, timeline=timeline, disagreements=_disagreements(records),
+        purpose=purpose, masked_addresses=masked,
     )
+
+
+def _relationships(user, person: Person) -> list[RelationshipView]:
+    outgoing = Relationship.objects.filter(person=person).select_related("related", "recorded_by")
+    incoming = Relationship.objects.filter(related=person).select_related("person",
+                                                                          "recorded_by")
+    visible_ids = set(
+        policy.people_visible_to(user, "list").filter(
+            pk__in=[r.related_id for r in outgoing] + [r.person_id for r in incoming]
+        ).values_list("pk", flat=True)
+    )
+    found = []
+    for rel in outgoing:
+        if rel.related_id in visible_ids:
+            found.append(_relationship_view(rel.related, rel.kind, rel))
+    for rel in incoming:
+        if rel.person_id in visible_ids:
+            inverse = RELATIONSHIP_INVERSE[RelationshipKind(rel.kind)]
+            found.append(_relationship_view(rel.person, inverse, rel))
+    return found
+
+
+def _audit_file(user, person, records, events, relationships, purpose, *, operation) -> None:
+    subjects = [Subject.person(person)]
+    subjects += [Subject.of(r, person_id=person.pk) for r in records]
+    subjects += [Subject.of(e, person_id=person.pk) for e in events]
+    subjects += [Subject.person(r.other) for r in relationships]
+    audit_record(actor=user, action=CONSULTATION, operation=operation, purpose=purpose,
+                 subjects=subjects)
+    # Another agency's records shown to this user are a disclosure from that agency.
+    own = user.agency.pk if user.agency else None
+    by_agency: dict = {}
+    for item in [*records, *events]:
+        agency = item.agency if isinstance(item, SourceRecord) else item.source_record.agency
+        if agency.pk != own:
+            by_agency.setdefault(agency, []).append(item)
+    for agency, items in by_agency.items():
+        from lantern.access.selectors import agreement_between
+
+        agreement = agreement_between(agency, user.agency)
+        audit_record(
+            actor=user, action="disclosure", operation=operation, purpose=purpose,
+            recipient=f"{user} ({user.agency.name if user.agency else 'no agency'})",
+            subjects=[Subject.of(i, person_id=person.pk) for i in items],
+            detail={"from_agency": agency.code,
+                    "agreement": agreement.code if agreement else None},
+        )
 
 
 def _relationship_view(other: Person, kind: str, rel: Relationship) -> RelationshipView:
     return RelationshipView(
-        other=other,
-        kind_label=RelationshipKind(kind).label,
-        recorded_by=rel.recorded_by.name,
-        started_on=rel.started_on,
-        ended_on=rel.ended_on,
+        other=other, kind_label=RelationshipKind(kind).label,
+        recorded_by=rel.recorded_by.name, started_on=rel.started_on, ended_on=rel.ended_on,
     )
 
 
@@ -204,7 +328,8 @@ def _disagreements(records: list[SourceRecord]) -> dict[str, list[tuple[str, str
     """Where agencies hold different values, each value with the agencies that hold it."""
     fields = {
         "Name": lambda r: f"{r.given_name} {r.family_name}",
-        "Date of birth": lambda r: r.date_of_birth.strftime("%-d %B %Y") if r.date_of_birth else "",
+        "Date of birth": lambda r: r.date_of_birth.strftime("%-d %B %Y") if r.date_of_birth
+        else "",
         "Postcode": lambda r: r.postcode,
     }
     found = {}
@@ -219,25 +344,29 @@ def _disagreements(records: list[SourceRecord]) -> dict[str, list[tuple[str, str
     return found
 
 
+@transaction.atomic
 def recent_events(*, user, days: int = 30, limit: int = 12) -> list[Event]:
-    """Recent events the user may read in full, about people they may see.
+    """Recent events the user may list, about people they may list, audited.
 
-    The front door sees what every agency recorded; everyone else sees what their
-    own agency recorded.
-    """
-    from lantern.core import clock
-
+    The front door sees what every agency recorded about people with an open
+    referral; everyone else sees what their own agency recorded."""
     since = clock.now() - dt.timedelta(days=days)
-    events = Event.objects.filter(occurred_at__gte=since, source_record__is_current=True)
-    if policy.is_front_door(user):
-        events = policy.events_readable_by(user, events)
-    else:
+    events = policy.events_visible_to(user, "view").filter(
+        occurred_at__gte=since, source_record__is_current=True,
+        source_record__person__in=policy.people_visible_to(user, "list"))
+    if not policy.is_front_door(user):
         events = events.filter(source_record__agency=user.agency)
-    return list(
-        events.filter(source_record__person__in=policy.people_visible_to(user))
-        .select_related("event_type", "source_record__agency", "source_record__person")
+    shown = list(
+        events.select_related("event_type", "source_record__agency", "source_record__person")
         .order_by("-occurred_at")[:limit]
     )
+    audit_record(
+        actor=user, action=CONSULTATION, operation="home.recent_events",
+        purpose="Recent events on the home page",
+        subjects=[Subject.of(e, person_id=e.source_record.person_id) for e in shown]
+        + [Subject.person(e.source_record.person) for e in shown],
+    )
+    return shown
 
 
 @dataclass(frozen=True)
@@ -250,8 +379,6 @@ class Holdings:
 
 def holdings_totals(*, since: dt.date) -> Holdings:
     """Totals only, never names: for the partnership, the scrutineer and the DPO."""
-    from django.db.models import Count
-
     records = (
         SourceRecord.objects.filter(is_current=True)
         .values("agency__name", "agency__kind")
@@ -264,28 +391,21 @@ def holdings_totals(*, since: dt.date) -> Holdings:
         .annotate(n=Count("pk"))
         .order_by("-n")
     )
-    from lantern.partners.models import AgencyKind
-
     kinds = dict(AgencyKind.choices)
     return Holdings(
         people=Person.objects.count(),
-        records_by_agency=[
-            (r["agency__name"], kinds.get(r["agency__kind"], ""), r["n"]) for r in records
-        ],
+        records_by_agency=[(r["agency__name"], kinds.get(r["agency__kind"], ""), r["n"])
+                           for r in records],
         events_by_type=[(e["event_type__name"], e["n"]) for e in events],
         restricted_records=SourceRecord.objects.filter(is_current=True)
-        .exclude(sensitivity="normal")
-        .count(),
+        .exclude(sensitivity="normal").count(),
     )
 
 
 def people_known_count(*, user) -> int:
-    """How many people the user's own agency holds a current record of."""
+    """How many people the user's own agency holds a current record of (a count, no names)."""
     if not policy.sees_case_data(user):
         return 0
-    return (
-        SourceRecord.objects.filter(agency=user.agency, is_current=True)
-        .values("person")
-        .distinct()
-        .count()
-    )
+    return policy.people_visible_to(user, "list").filter(
+        Exists(SourceRecord.objects.filter(person=OuterRef("pk"), agency=user.agency,
+                                           is_current=True))).count()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "lantern.accounts",
     "lantern.partners",
     "lantern.people",
+    "lantern.access",
     "lantern.synth",
     "lantern.web",
     "lantern.api",
@@ -59,9 +60,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lantern.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "lantern.audit.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "lantern.urls"
@@ -164,3 +168,40 @@ def require_secret_key(secret_key: str) -> str:
             "run the demo instead (see the README)."
         )
     return secret_key
+
+
+# Signing in: a password, then a one-time code (accounts app; see lantern/accounts/conf.py).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
+SIGN_IN_BACKOFF_AFTER_FAILURES = env_int("SIGN_IN_BACKOFF_AFTER_FAILURES", 3)
+SIGN_IN_BACKOFF_MAX_SECONDS = env_int("SIGN_IN_BACKOFF_MAX_SECONDS", 60)
+SIGN_IN_LOCKOUT_AFTER_FAILURES = env_int("SIGN_IN_LOCKOUT_AFTER_FAILURES", 10)
+SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 30 * 60)
+SIGN_IN_SECOND_STEP_SECONDS = env_int("SIGN_IN_SECOND_STEP_SECONDS", 10 * 60)
+OTP_TOTP_ISSUER = "Lantern"
+REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = ["lantern.accounts.permissions.IsVerified"]
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["lantern.accounts.permissions.IsVerified"]
+
+
+# The audit log (lantern.audit): anchors of the hash chain are signed with
+# AUDIT_ANCHOR_KEY and appended to files in AUDIT_ANCHOR_DIR, outside the database.
+_audit_anchor_dir = Path(env_str("AUDIT_ANCHOR_DIR") or VAR_DIR / "audit-anchors")
+AUDIT_ANCHOR_DIR = (
+    _audit_anchor_dir if _audit_anchor_dir.is_absolute() else BASE_DIR / _audit_anchor_dir
+)
+AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY") or ""
+# Anchor automatically after every this-many events (0: only `lantern audit anchor`).
+AUDIT_ANCHOR_EVERY = env_int("AUDIT_ANCHOR_EVERY", 1000)
+# Take the client's address from X-Forwarded-For: only behind one trusted reverse proxy.
+AUDIT_TRUST_FORWARDED_FOR = env_bool("AUDIT_TRUST_FORWARDED_FOR", False)
+
+
+def require_anchor_key(key: str) -> str:
+    if not key or len(key) < 32:
+        raise ImproperlyConfigured(
+            "AUDIT_ANCHOR_KEY is not set (or is shorter than 32 characters). Lantern will not "
+            "start in production without one, because the audit log's anchors are signed with "
+            "it: set AUDIT_ANCHOR_KEY or AUDIT_ANCHOR_KEY_FILE, and keep it apart from the "
+            "database."
+        )
+    return key

@@ -29,3 +29,14 @@ def _demo_secret_key() -> str:
 
 
 SECRET_KEY = _demo_secret_key()
+
+
+def _demo_audit_anchor_key() -> str:
+    path = VAR_DIR / "demo-audit-anchor-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+AUDIT_ANCHOR_KEY = _demo_audit_anchor_key()

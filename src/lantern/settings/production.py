@@ -12,3 +12,8 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# The audit log's anchors are signed with this key: no key, no start.
+from .base import AUDIT_ANCHOR_KEY, require_anchor_key  # noqa: E402
+
+AUDIT_ANCHOR_KEY = require_anchor_key(AUDIT_ANCHOR_KEY)

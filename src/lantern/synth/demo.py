@@ -116,6 +116,26 @@ def _agency_for(where: str) -> Agency:
     return Agency.objects.get(code=where)
 
 
+def _demo_second_factor_ensure(user) -> None:
+    """Enrol a demo user in the one-time code step, with a fixed secret for the demo.
+
+    The code page shows demo users their current code (only while LANTERN_DEMO is on),
+    and the same secret can be typed into a real authenticator app to try one.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from lantern.accounts.otp import demo_key
+
+    key = demo_key(user.username)
+    device = TOTPDevice.objects.filter(user=user, key=key).first()
+    if device is None:
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
+    elif not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+
+
 @transaction.atomic
 def demo_users_ensure(*, today: dt.date) -> list[DemoSignIn]:
     """Create (or refresh) the demo sign-ins. Safe to run again."""
@@ -137,6 +157,7 @@ def demo_users_ensure(*, today: dt.date) -> list[DemoSignIn]:
         user.set_password(DEMO_PASSWORD)
         user.is_active = True
         user.save()
+        _demo_second_factor_ensure(user)
         StaffMembership.objects.filter(user=user, ended_on__isnull=True).exclude(
             agency=agency, team=team, role=role
         ).update(ended_on=today)

@@ -2,40 +2,48 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from lantern.access import policy
+from lantern.accounts.decorators import verified_required
+from lantern.access import services as access_services
+from lantern.access import selectors as access_selectors
 from lantern.core import clock
 from lantern.people import selectors
 from lantern.people.models import Person
 
-from .forms import PeopleSearchForm
+from .forms import BreakGlassForm, PeopleSearchForm
 
 PAGE_SIZE = 25
 
 
-@login_required
+@verified_required
 @require_GET
 def home(request):
     user = request.user
-    context = {"membership": user.membership}
+    context = {"membership": user.membership,
+               "notifications": access_selectors.notifications_for(user=user,
+                                                                   unread_only=True)[:5]}
     if policy.sees_case_data(user):
         context["recent_events"] = selectors.recent_events(user=user)
         context["people_known"] = selectors.people_known_count(user=user)
-        context["search_form"] = PeopleSearchForm()
+        context["emergency"] = access_selectors.active_bases_for(user=user).filter(
+            kind="break_glass")
     else:
         year_ago = clock.today() - dt.timedelta(days=365)
         context["holdings"] = selectors.holdings_totals(since=year_ago)
     return render(request, "web/home.html", context)
 
 
-@login_required
+@verified_required
 @require_GET
 def people_search(request):
     if not policy.sees_case_data(request.user):
@@ -43,26 +51,45 @@ def people_search(request):
     form = PeopleSearchForm(request.GET if request.GET else None)
     page = None
     if form.is_bound and form.is_valid():
-        query = selectors.PeopleQuery(
-            name=form.cleaned_data["name"],
-            date_of_birth=form.cleaned_data["date_of_birth"],
-            postcode=form.cleaned_data["postcode"],
-            identifier=form.cleaned_data["identifier"],
-        )
-        results = selectors.people_search(user=request.user, query=query)
-        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
-        selectors.people_with_holdings(page.object_list, user=request.user)
+        page = selectors.people_search_page(
+            user=request.user, query=_search_query(form), page=request.GET.get("page"), page_size=PAGE_SIZE,
+            operation="people.search")
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
-        request,
-        "web/people_search.html",
-        {"form": form, "page": page, "query_string": params.urlencode()},
+    return render(request, "web/people_search.html",
+                  {"form": form, "page": page, "query_string": params.urlencode()})
+
+
+def _search_query(form: PeopleSearchForm) -> selectors.PeopleQuery:
+    return selectors.PeopleQuery(
+        name=form.cleaned_data["name"], date_of_birth=form.cleaned_data["date_of_birth"],
+        postcode=form.cleaned_data["postcode"], identifier=form.cleaned_data["identifier"],
     )
 
 
-@login_required
+@verified_required
+@require_GET
+def people_export(request):
+    """The search's matches as CSV (reference, names, date of birth), for those allowed."""
+    if not policy.sees_case_data(request.user):
+        raise Http404
+    form = PeopleSearchForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            "; ".join(e for errors in form.errors.values() for e in errors),
+            content_type="text/plain")
+    people = selectors.people_export(user=request.user, query=_search_query(form))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lantern-people.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["reference", "given_name", "family_name", "date_of_birth"])
+    for person in people:
+        writer.writerow([person.reference, person.given_name, person.family_name,
+                         person.date_of_birth.isoformat() if person.date_of_birth else ""])
+    return response
+
+
+@verified_required
 @require_GET
 def person_detail(request, reference: str):
     try:
@@ -71,6 +98,41 @@ def person_detail(request, reference: str):
         raise Http404 from None
     file = selectors.person_file(user=request.user, person=person)
     return render(request, "web/person_detail.html", {"file": file, "person": person})
+
+
+@verified_required
+@require_http_methods(["GET", "POST"])
+def emergency_access(request, reference: str):
+    """Break-glass: emergency access for at most an hour, with a reason and the code again."""
+    if not policy.sees_case_data(request.user):
+        raise Http404
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = Person.objects.filter(reference=reference).first()
+        try:
+            if person is None:
+                form.add_error(None, "There is no person with that reference")
+            elif person.sensitivity == "sealed":
+                access_services.break_glass_request(
+                    actor=request.user, person=person, reason=form.cleaned_data["reason"],
+                    token=form.cleaned_data["token"])
+                messages.success(request, "Your request for emergency access has been sent. "
+                                 "A second person must approve it.")
+                return redirect(reverse("web:home"))
+            else:
+                access_services.break_glass_open(
+                    actor=request.user, person=person, reason=form.cleaned_data["reason"],
+                    token=form.cleaned_data["token"])
+                messages.warning(request, "Emergency access is open for one hour. The record's "
+                                 "owners and the data protection officer have been told.")
+                return redirect(reverse("web:person", args=[reference]))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except Person.DoesNotExist:
+            raise Http404 from None
+    return render(request, "web/emergency_access.html", {"form": form, "reference": reference})
 
 
 def not_found(request, exception=None):

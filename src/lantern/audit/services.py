@@ -1,0 +1,390 @@
+"""Writing the audit log: the only way events get into it.
+
+    from lantern.audit.services import Subject, audit_record, audit_refusal
+
+    audit_record(
+        actor=request.user,
+        action="consultation",            # a DPA 2018 s62 action, or "security"
+        operation="person.view",          # what was done, lower-case and dotted
+        purpose="Front-door enquiry",     # why: required
+        subjects=[Subject.person(person), *(Subject.of(r) for r in records)],
+    )
+
+Rules:
+
+- `audit_record` writes inside the caller's transaction (as a savepoint when the
+  caller is in `transaction.atomic()`). If the caller's transaction rolls back,
+  the event rolls back with it; if the audit write fails, it raises
+  `AuditWriteFailed` and marks the caller's transaction for rollback, so the
+  business write cannot be committed without its audit event even if the
+  exception is caught. Call it last in a transaction: it holds the chain's lock
+  until the transaction ends.
+- `audit_refusal` records a refused attempt in a transaction of its own that
+  commits at once, so the refusal stays on record when the caller then raises
+  (Http404, PermissionDenied...). Call it OUTSIDE any `transaction.atomic()`
+  block; inside one it raises RuntimeError, because a rollback would erase it.
+  (Inside a test's own transaction it behaves like audit_record.)
+- Bad input (an unknown action, an empty purpose, an unsaved user...) raises
+  ValueError naming the problem: these are programming errors, not user errors.
+- Every read of a list or search page names every record shown as a Subject.
+
+Tests that need the audit write to fail use `lantern.audit.testing.audit_writes_fail()`
+or `monkeypatch.setattr("lantern.audit.services._write", ...)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+import math
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, connection, transaction
+
+from lantern.core import clock
+
+from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash
+from .context import audit_context, current_context
+from .models import (
+    S62_ACTIONS,
+    Action,
+    AppendOnlyError,
+    AuditChainHead,
+    AuditEvent,
+    AuditSubject,
+    Outcome,
+)
+
+__all__ = [
+    "S62_ACTIONS",
+    "Action",
+    "AppendOnlyError",
+    "AuditWriteFailed",
+    "Outcome",
+    "Subject",
+    "audit_context",
+    "audit_record",
+    "audit_refusal",
+]
+
+log = logging.getLogger(__name__)
+
+_OPERATION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_RECORD_TYPE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+PURPOSE_LENGTH = 2000
+SUBJECT_BATCH = 2000
+# Decimals in `detail` must survive PostgreSQL's jsonb and back unchanged.
+_LARGEST_FLOAT = 1e15
+
+
+class AuditWriteFailed(Exception):
+    """The audit event could not be written, so the action it records must not happen."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One record an audited action touched.
+
+    `record_id` is kept as text. `person_id` is the person the record is about, so
+    that a data protection officer can find every look at one person.
+    """
+
+    record_type: str
+    record_id: str | int
+    person_id: int | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.record_type, str) or not _RECORD_TYPE.match(self.record_type):
+            raise ValueError(
+                f"Subject record_type must be an app label and model name such as "
+                f'"people.person", not {self.record_type!r}'
+            )
+        if isinstance(self.record_id, bool) or not isinstance(self.record_id, str | int):
+            raise ValueError(
+                f"Subject record_id must be text or a whole number, not {self.record_id!r}"
+            )
+        record_id = str(self.record_id)
+        if not record_id.strip() or len(record_id) > 100 or "\x00" in record_id:
+            raise ValueError(f"Subject record_id must be 1 to 100 characters, not {record_id!r}")
+        object.__setattr__(self, "record_id", record_id)
+        if self.person_id is not None and (
+            isinstance(self.person_id, bool) or not isinstance(self.person_id, int)
+        ):
+            raise ValueError(
+                f"Subject person_id must be a whole number or None, not {self.person_id!r}"
+            )
+
+    @classmethod
+    def person(cls, person) -> Subject:
+        if person.pk is None:
+            raise ValueError("Cannot audit an unsaved person")
+        return cls("people.person", str(person.pk), person.pk)
+
+    @classmethod
+    def of(cls, obj, person_id: int | None = None) -> Subject:
+        """Any saved model instance. The person is taken from the object when it has
+        one (a Person itself, or anything with a `person_id`) unless given."""
+        if obj.pk is None:
+            raise ValueError(f"Cannot audit an unsaved {obj._meta.label}")
+        label = obj._meta.label_lower
+        if person_id is None:
+            if label == "people.person":
+                person_id = obj.pk
+            else:
+                person_id = getattr(obj, "person_id", None)
+        return cls(label, str(obj.pk), person_id)
+
+    def as_tuple(self) -> tuple[str, str, int | None]:
+        return (self.record_type, str(self.record_id), self.person_id)
+
+
+def _text(name: str, value: Any, *, required: bool, limit: int) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"Audit {name} must be text, not {type(value).__name__}")
+    if "\x00" in value:
+        raise ValueError(f"Audit {name} must not contain NUL characters")
+    value = value.strip()
+    if required and not value:
+        raise ValueError(f"Audit {name} is required: say why this was done")
+    if len(value) > limit:
+        raise ValueError(f"Audit {name} is longer than {limit} characters")
+    return value
+
+
+def _clean_detail(value: Any, where: str = "detail") -> Any:
+    """Plain JSON only, in the form the database will give back."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"Audit {where} must not contain NUL characters")
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= _LARGEST_FLOAT:
+            raise ValueError(f"Audit {where} holds a number JSON cannot keep exactly: {value!r}")
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        cleaned = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"Audit {where} keys must be text, not {key!r}")
+            cleaned[_clean_detail(key, where)] = _clean_detail(item, f"{where}.{key}")
+        return cleaned
+    if isinstance(value, list | tuple):
+        return [_clean_detail(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    raise ValueError(f"Audit {where} holds a value that is not JSON: {type(value).__name__}")
+
+
+def _actor_snapshot(actor) -> tuple[int | None, str, str]:
+    if actor is None:
+        return None, "", ""
+    user_model = get_user_model()
+    if not isinstance(actor, user_model):
+        raise ValueError(
+            f"Audit actor must be a saved {user_model.__name__} or None (for Lantern itself), "
+            f"not {type(actor).__name__}"
+        )
+    if actor.pk is None:
+        raise ValueError("Audit actor must be a saved user, not an unsaved one")
+    agency = getattr(actor, "agency", None)
+    return actor.pk, actor.get_username(), agency.name if agency is not None else ""
+
+
+def _prepare(
+    *,
+    actor,
+    action: str,
+    operation: str,
+    purpose: str,
+    subjects: Iterable[Subject],
+    outcome: str,
+    recipient: str,
+    detail: dict | None,
+) -> tuple[dict, list[Subject]]:
+    if action not in Action.values:
+        raise ValueError(
+            f"Audit action {action!r} is not one of {', '.join(Action.values)} "
+            "(the DPA 2018 s62 actions, and security)"
+        )
+    if not isinstance(operation, str) or not _OPERATION.match(operation) or len(operation) > 100:
+        raise ValueError(
+            f'Audit operation must be lower-case dotted words such as "person.view", '
+            f"not {operation!r}"
+        )
+    purpose = _text("purpose", purpose, required=True, limit=PURPOSE_LENGTH)
+    if outcome not in Outcome.values:
+        raise ValueError(f"Audit outcome must be allowed or refused, not {outcome!r}")
+    recipient = _text("recipient", recipient, required=False, limit=300)
+    if action == Action.DISCLOSURE and not recipient:
+        raise ValueError("A disclosure must name its recipient (the person and organisation)")
+    if detail is None:
+        detail = {}
+    if not isinstance(detail, dict):
+        raise ValueError(f"Audit detail must be a dict, not {type(detail).__name__}")
+    detail = _clean_detail(detail)
+    if isinstance(subjects, str | bytes):
+        raise ValueError("Audit subjects must be a list of Subject, not text")
+    subjects = list(subjects)
+    for subject in subjects:
+        if not isinstance(subject, Subject):
+            raise ValueError(f"Audit subjects must be Subject values, not {type(subject).__name__}")
+    actor_id, username, agency = _actor_snapshot(actor)
+    context = current_context()
+    fields = {
+        "actor_id": actor_id,
+        "actor_username": username[:150],
+        "actor_agency": agency[:200],
+        "action": str(action),
+        "operation": operation,
+        "purpose": purpose,
+        "outcome": str(outcome),
+        "recipient": recipient,
+        "request_path": context.path,
+        "request_method": context.method,
+        "ip_address": context.ip,
+        "user_agent": context.user_agent,
+        "request_id": context.request_id,
+        "detail": detail,
+    }
+    return fields, subjects
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # Only after the tables were emptied (a test flush): start again from the last event.
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, digest = last or (0, GENESIS_HASH)
+        AuditChainHead.objects.bulk_create(
+            [AuditChainHead(pk=1, last_seq=seq, last_hash=digest)], ignore_conflicts=True
+        )
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _write(fields: dict, subjects: list[Subject]) -> AuditEvent:
+    """Append one event and its subjects to the chain. Runs inside an atomic block."""
+    head = _locked_head()
+    event = AuditEvent(
+        seq=head.last_seq + 1, occurred_at=clock.now(), previous_hash=head.last_hash, **fields
+    )
+    rows = [s.as_tuple() for s in subjects]
+    event.hash = event_hash({f: getattr(event, f) for f in HASHED_FIELDS}, rows)
+    event._appending = True
+    event.save()
+    if rows:
+        AuditSubject.objects.bulk_create(
+            [
+                AuditSubject(event=event, record_type=t, record_id=i, person_id=p)
+                for t, i, p in rows
+            ],
+            batch_size=SUBJECT_BATCH,
+        )
+    AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
+    every = int(getattr(settings, "AUDIT_ANCHOR_EVERY", 1000) or 0)
+    if every > 0 and event.seq % every == 0:
+        transaction.on_commit(_anchor_after_commit, robust=True)
+    return event
+
+
+def _anchor_after_commit() -> None:
+    from .anchors import audit_anchor
+
+    try:
+        audit_anchor()
+    except Exception:  # the action is done and committed; a missed anchor is caught up later
+        log.exception("The audit log could not be anchored; run `lantern audit anchor`")
+
+
+def _in_callers_transaction() -> bool:
+    """True inside a transaction.atomic() block of the application's own.
+
+    A test case's wrapping transaction does not count: Django marks those blocks
+    `_from_testcase`, as it does for `atomic(durable=True)`.
+    """
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _append(fields: dict, subjects: list[Subject], *, durable: bool) -> AuditEvent:
+    try:
+        with transaction.atomic(durable=durable):
+            return _write(fields, subjects)
+    except (DatabaseError, AuditWriteFailed) as exc:
+        if _in_callers_transaction():
+            # Even if the caller catches this, its transaction must not commit.
+            transaction.set_rollback(True)
+        if isinstance(exc, AuditWriteFailed):
+            raise
+        raise AuditWriteFailed(
+            "The audit event could not be written, so the action was not done"
+        ) from exc
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    operation: str,
+    purpose: str,
+    subjects: Iterable[Subject] = (),
+    outcome: str = "allowed",
+    recipient: str = "",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Record one action on personal data, inside the caller's transaction."""
+    fields, subjects = _prepare(
+        actor=actor,
+        action=action,
+        operation=operation,
+        purpose=purpose,
+        subjects=subjects,
+        outcome=outcome,
+        recipient=recipient,
+        detail=detail,
+    )
+    return _append(fields, subjects, durable=False)
+
+
+def audit_refusal(
+    *,
+    actor,
+    action: str,
+    operation: str,
+    purpose: str,
+    subjects: Iterable[Subject] = (),
+    outcome: str = "refused",
+    recipient: str = "",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Record a refused attempt and commit it at once. Call outside transaction.atomic()."""
+    if outcome != Outcome.REFUSED:
+        raise ValueError("audit_refusal records refusals only; use audit_record for the rest")
+    if _in_callers_transaction():
+        raise RuntimeError(
+            "audit_refusal must be called outside transaction.atomic(): inside it, "
+            "the refusal would be lost if the transaction rolls back"
+        )
+    fields, subjects = _prepare(
+        actor=actor,
+        action=action,
+        operation=operation,
+        purpose=purpose,
+        subjects=subjects,
+        outcome=outcome,
+        recipient=recipient,
+        detail=detail,
+    )
+    return _append(fields, subjects, durable=True)
