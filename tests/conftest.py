@@ -21,9 +21,8 @@ TEST_TODAY = dt.date(2026, 11, 2)
 
 def seed_test_borough() -> None:
     from lantern.synth.demo import demo_users_ensure
-    from lantern.synth.services import borough_seed
-
     from lantern.synth.demo_access import demo_allocations_ensure
+    from lantern.synth.services import borough_seed
 
     borough_seed(people=TEST_PEOPLE, seed=TEST_SEED, today=TEST_TODAY)
     demo_users_ensure(today=TEST_TODAY)
@@ -106,9 +105,12 @@ def open_referral(mash_worker):
     from lantern.partners.models import Team
 
     def open_for(person):
-        return front_door_referral_open(actor=mash_worker, person=person,
-                                        team=Team.objects.get(code="front-door"),
-                                        reason="Referral received")
+        return front_door_referral_open(
+            actor=mash_worker,
+            person=person,
+            team=Team.objects.get(code="front-door"),
+            reason="Referral received",
+        )
 
     return open_for
 

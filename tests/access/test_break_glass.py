@@ -30,8 +30,12 @@ def code_for(user, at: dt.datetime | None = None) -> str:
 
 
 def stranger_to(user) -> Person:
-    return (Person.objects.exclude(source_records__agency=user.agency)
-            .filter(sensitivity="normal", access_bases__isnull=True).order_by("pk").first())
+    return (
+        Person.objects.exclude(source_records__agency=user.agency)
+        .filter(sensitivity="normal", access_bases__isnull=True)
+        .order_by("pk")
+        .first()
+    )
 
 
 def test_emergency_access_opens_for_an_hour_and_tells_owners_and_the_dpo(school_dsl, dpo):
@@ -39,37 +43,46 @@ def test_emergency_access_opens_for_an_hour_and_tells_owners_and_the_dpo(school_
     assert not policy.can(school_dsl, "view", person)
     start = clock.now()
     with clock.frozen_at(start):
-        services.break_glass_open(actor=school_dsl, person=person, reason=REASON,
-                                  token=code_for(school_dsl, start))
-        assert not policy.can(school_dsl, "view", person), \
+        services.break_glass_open(
+            actor=school_dsl, person=person, reason=REASON, token=code_for(school_dsl, start)
+        )
+        assert not policy.can(school_dsl, "view", person), (
             "a school lead has no break-glass row in the policy table"
+        )
 
 
 def test_a_nurse_breaks_glass_and_it_expires(nhs_nurse, dpo):
     person = stranger_to(nhs_nurse)
     start = clock.now()
     with clock.frozen_at(start):
-        basis = services.break_glass_open(actor=nhs_nurse, person=person, reason=REASON,
-                                          token=code_for(nhs_nurse, start))
+        basis = services.break_glass_open(
+            actor=nhs_nurse, person=person, reason=REASON, token=code_for(nhs_nurse, start)
+        )
         assert policy.can(nhs_nurse, "view", person)
     assert basis.ends_at - basis.starts_at == dt.timedelta(hours=1)
-    assert Notification.objects.filter(recipient=dpo, person=person,
-                                       kind="break_glass").exists()
+    assert Notification.objects.filter(recipient=dpo, person=person, kind="break_glass").exists()
     with clock.frozen_at(start + dt.timedelta(minutes=61)):
         assert not policy.can(nhs_nurse, "view", person)
 
 
-@pytest.mark.parametrize(("reason", "token", "field"), [
-    ("", None, "reason"),
-    ("urgent", None, "reason"),
-    (REASON, "000000", "token"),
-    (REASON, "", "token"),
-])
+@pytest.mark.parametrize(
+    ("reason", "token", "field"),
+    [
+        ("", None, "reason"),
+        ("urgent", None, "reason"),
+        (REASON, "000000", "token"),
+        (REASON, "", "token"),
+    ],
+)
 def test_emergency_access_needs_a_reason_and_the_code(nhs_nurse, reason, token, field):
     person = stranger_to(nhs_nurse)
     with pytest.raises(ValidationError) as caught:
-        services.break_glass_open(actor=nhs_nurse, person=person, reason=reason,
-                                  token=code_for(nhs_nurse) if token is None else token)
+        services.break_glass_open(
+            actor=nhs_nurse,
+            person=person,
+            reason=reason,
+            token=code_for(nhs_nurse) if token is None else token,
+        )
     assert field in caught.value.message_dict
     assert not policy.can(nhs_nurse, "view", person)
 
@@ -79,16 +92,20 @@ def test_a_sealed_person_needs_a_second_person(nhs_nurse, dpo):
     Person.objects.filter(pk=person.pk).update(sensitivity="sealed")
     person.refresh_from_db()
     with pytest.raises(ValidationError, match="second person"):
-        services.break_glass_open(actor=nhs_nurse, person=person, reason=REASON,
-                                  token=code_for(nhs_nurse))
-    request = services.break_glass_request(actor=nhs_nurse, person=person, reason=REASON,
-                                           token=code_for(nhs_nurse))
+        services.break_glass_open(
+            actor=nhs_nurse, person=person, reason=REASON, token=code_for(nhs_nurse)
+        )
+    request = services.break_glass_request(
+        actor=nhs_nurse, person=person, reason=REASON, token=code_for(nhs_nurse)
+    )
     assert not policy.can(nhs_nurse, "view", person)
     with pytest.raises(ValidationError, match="cannot approve your own"):
-        services.break_glass_decide(actor=nhs_nurse, request=request, approve=True,
-                                    reason="ok", token=code_for(nhs_nurse))
-    services.break_glass_decide(actor=dpo, request=request, approve=True,
-                                reason="Genuine emergency", token=code_for(dpo))
+        services.break_glass_decide(
+            actor=nhs_nurse, request=request, approve=True, reason="ok", token=code_for(nhs_nurse)
+        )
+    services.break_glass_decide(
+        actor=dpo, request=request, approve=True, reason="Genuine emergency", token=code_for(dpo)
+    )
     request.refresh_from_db()
     assert request.status == BreakGlassRequest.Status.APPROVED
     assert policy.can(nhs_nurse, "view", person)
@@ -100,7 +117,9 @@ def test_the_emergency_page_opens_access_and_the_person_page_then_shows(client_f
     missing = client.get(f"/people/{person.reference}/")
     assert missing.status_code == 404
     assert "emergency access" in missing.content.decode()
-    response = client.post(f"/people/{person.reference}/emergency-access/",
-                           {"reason": REASON, "token": code_for(nhs_nurse)})
+    response = client.post(
+        f"/people/{person.reference}/emergency-access/",
+        {"reason": REASON, "token": code_for(nhs_nurse)},
+    )
     assert response.status_code == 302
     assert client.get(f"/people/{person.reference}/").status_code == 200

@@ -21,35 +21,61 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from tests.accounts.helpers import sign_in_verified
 
 from lantern.access.models import AccessBasis
 from lantern.access.policy import POLICY_FILE
 from lantern.core import clock
 from lantern.partners.models import Agency, Team
 from lantern.people.models import Event, EventType, Person, SourceRecord
-from tests.accounts.helpers import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["mash.worker", "social.worker", "team.manager", "police.officer", "police.analyst",
-            "nhs.nurse", "school.dsl", "support.worker", "partnership.manager", "scrutineer",
-            "dpo", "admin"]
-RELATIONSHIPS = ["none", "holds_record", "allocated_worker", "allocated_team", "front_door",
-                 "grant", "break_glass"]
+PERSONAS = [
+    "mash.worker",
+    "social.worker",
+    "team.manager",
+    "police.officer",
+    "police.analyst",
+    "nhs.nurse",
+    "school.dsl",
+    "support.worker",
+    "partnership.manager",
+    "scrutineer",
+    "dpo",
+    "admin",
+    # a team manager outside the front door: front-door rows must not reach them
+    "kestrelford-childrens-services.assessment.4",
+]
+RELATIONSHIPS = [
+    "none",
+    "holds_record",
+    "allocated_worker",
+    "allocated_team",
+    "front_door",
+    "grant",
+    "break_glass",
+]
 SENSITIVITIES = ["normal", "restricted", "sealed"]
-OTHER_AGENCIES = {"kestrelford-youth": "youth_service_session",
-                  "national-exploitation-unit": "police_incident",
-                  "primary-1": "school_concern"}
+OTHER_AGENCIES = {
+    "kestrelford-youth": "youth_service_session",
+    "national-exploitation-unit": "police_incident",
+    "primary-1": "school_concern",
+}
 
 
 def read_table() -> dict[tuple[str, str, str, str], set[str]]:
-    lines = [line for line in POLICY_FILE.read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in POLICY_FILE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     table = {}
     for row in csv.DictReader(lines):
         for sensitivity in SENSITIVITIES:
             table[(row["role"], row["relationship"], row["record"], sensitivity)] = set(
-                (row[sensitivity] or "").split())
+                (row[sensitivity] or "").split()
+            )
     return table
 
 
@@ -57,8 +83,9 @@ TABLE = read_table()
 
 
 def allowed(role, relationships, record_type, sensitivity, action) -> bool:
-    return any(action in TABLE.get((role, rel, record_type, sensitivity), set())
-               for rel in relationships)
+    return any(
+        action in TABLE.get((role, rel, record_type, sensitivity), set()) for rel in relationships
+    )
 
 
 def has_relationship(user, relationship: str) -> bool:
@@ -75,17 +102,23 @@ def build(user, number: int) -> list[dict]:
     """Persons for one persona: every relationship x sensitivity, with their records."""
     now = clock.now()
     made = []
-    own_type = {"childrens_services": "contact_with_social_care", "police": "police_incident",
-                "nhs": "ed_attendance", "school": "school_concern",
-                "voluntary": "support_session"}
+    own_type = {
+        "childrens_services": "contact_with_social_care",
+        "police": "police_incident",
+        "nhs": "ed_attendance",
+        "school": "school_concern",
+        "voluntary": "support_session",
+    }
     front_door = Team.objects.get(code="front-door")
     agencies = {a.code: a for a in Agency.objects.filter(code__in=OTHER_AGENCIES)}
     types = {t.code: t for t in EventType.objects.all()}
     for index, (relationship, sensitivity) in enumerate(
-            itertools.product(RELATIONSHIPS, SENSITIVITIES)):
+        itertools.product(RELATIONSHIPS, SENSITIVITIES)
+    ):
         family = f"Matrix{number:02d}x{index:02d}"
-        person = Person.objects.create(given_name="Sam", family_name=family,
-                                       sensitivity=sensitivity, created_at=now)
+        person = Person.objects.create(
+            given_name="Sam", family_name=family, sensitivity=sensitivity, created_at=now
+        )
         holders = [(a, OTHER_AGENCIES[a.code]) for a in agencies.values()]
         if relationship == "holds_record" and user.agency is not None:
             holders.append((user.agency, own_type.get(user.agency.kind, "police_incident")))
@@ -94,29 +127,84 @@ def build(user, number: int) -> list[dict]:
             for record_sensitivity in SENSITIVITIES:
                 local_id = f"M{number:02d}-{index:02d}-{agency.pk}-{record_sensitivity}"
                 record = SourceRecord.objects.create(
-                    agency=agency, local_id=local_id, person=person, given_name="Sam",
-                    family_name=family, sensitivity=record_sensitivity, received_at=now)
+                    agency=agency,
+                    local_id=local_id,
+                    person=person,
+                    given_name="Sam",
+                    family_name=family,
+                    sensitivity=record_sensitivity,
+                    received_at=now,
+                )
                 event = Event.objects.create(
-                    source_record=record, event_type=types[event_type],
-                    occurred_at=now - dt.timedelta(days=3), recorded_at=now,
-                    summary=f"Event {local_id}", sensitivity=record_sensitivity)
+                    source_record=record,
+                    event_type=types[event_type],
+                    occurred_at=now - dt.timedelta(days=3),
+                    recorded_at=now,
+                    summary=f"Event {local_id}",
+                    sensitivity=record_sensitivity,
+                )
                 records.append(record)
                 events.append(event)
         team = user.membership.team if user.membership else None
         kind_targets = {
-            "allocated_worker": {"user": user}, "grant": {"user": user},
-            "break_glass": {"user": user}, "front_door": {"team": front_door},
+            "allocated_worker": {"user": user},
+            "grant": {"user": user},
+            "break_glass": {"user": user},
+            "front_door": {"team": front_door},
             "allocated_team": {"team": team} if team else None,
         }
         target = kind_targets.get(relationship)
+        if relationship == "none":
+            decoys(person, user, front_door, now)
         if target:
             AccessBasis.objects.create(
-                person=person, kind=relationship, reason="matrix", starts_at=now,
+                person=person,
+                kind=relationship,
+                reason="matrix",
+                starts_at=now,
                 ends_at=now + dt.timedelta(hours=1) if relationship == "break_glass" else None,
-                **target)
-        made.append({"person": person, "relationship": relationship, "records": records,
-                     "events": events})
+                **target,
+            )
+        made.append(
+            {"person": person, "relationship": relationship, "records": records, "events": events}
+        )
     return made
+
+
+def decoys(person, user, front_door, now) -> None:
+    """Bases that must give this user nothing: someone else's, another team's, and the
+    user's own that ended yesterday."""
+    someone_else = get_user_model().objects.get(username="admin")
+    other_team = (
+        Team.objects.exclude(pk=getattr(user.membership, "team_id", None))
+        .exclude(is_front_door=True)
+        .order_by("pk")
+        .first()
+    )
+    yesterday = now - dt.timedelta(days=1)
+    for kind in ("allocated_worker", "grant", "break_glass"):
+        AccessBasis.objects.create(
+            person=person, kind=kind, user=someone_else, reason="decoy", starts_at=now
+        )
+        AccessBasis.objects.create(
+            person=person,
+            kind=kind,
+            user=user,
+            reason="decoy",
+            starts_at=yesterday - dt.timedelta(days=1),
+            ends_at=yesterday,
+        )
+    AccessBasis.objects.create(
+        person=person, kind="allocated_team", team=other_team, reason="decoy", starts_at=now
+    )
+    AccessBasis.objects.create(
+        person=person,
+        kind="front_door",
+        team=front_door,
+        reason="decoy",
+        starts_at=yesterday - dt.timedelta(days=1),
+        ends_at=yesterday,
+    )
 
 
 def test_the_authorisation_matrix(client):
@@ -139,7 +227,7 @@ def test_the_authorisation_matrix(client):
             rels = {relationship} if has_relationship(user, relationship) else set()
             where = f"{name} / {relationship} / {person.sensitivity}"
 
-            def record_rels(record, rels=rels):
+            def record_rels(record, rels=rels, user=user):
                 found = rels - {"holds_record"}
                 if user.agency is not None and record.agency_id == user.agency.pk:
                     found.add("holds_record")
@@ -151,27 +239,40 @@ def test_the_authorisation_matrix(client):
             check(can_view, page.status_code == 200, f"{where}: person page")
             html = page.content.decode() if page.status_code == 200 else ""
             for record, event in zip(item["records"], item["events"], strict=True):
-                see = can_view and allowed(role, record_rels(record), "source_record",
-                                           record.sensitivity, "view")
+                see = can_view and allowed(
+                    role, record_rels(record), "source_record", record.sensitivity, "view"
+                )
                 check(see, record.local_id in html, f"{where}: record {record.local_id}")
-                see = can_view and allowed(role, record_rels(record), "event",
-                                           event.sensitivity, "view")
+                see = can_view and allowed(
+                    role, record_rels(record), "event", event.sensitivity, "view"
+                )
                 check(see, event.summary in html, f"{where}: event {event.summary}")
 
             # search: found only through a record the user may read
-            readable = any(allowed(role, record_rels(r), "source_record", r.sensitivity, "view")
-                           for r in item["records"])
-            found = person.reference in client.get(
-                "/people/", {"name": person.family_name}).content.decode()
-            check(allowed(role, rels, "person", person.sensitivity, "search") and readable,
-                  found, f"{where}: search")
+            readable = any(
+                allowed(role, record_rels(r), "source_record", r.sensitivity, "view")
+                for r in item["records"]
+            )
+            found = (
+                person.reference
+                in client.get("/people/", {"name": person.family_name}).content.decode()
+            )
+            check(
+                allowed(role, rels, "person", person.sensitivity, "search") and readable,
+                found,
+                f"{where}: search",
+            )
 
             # export
             exported = client.get("/people/export.csv", {"name": person.family_name})
-            in_export = exported.status_code == 200 and person.reference in \
-                exported.content.decode()
-            check(allowed(role, rels, "person", person.sensitivity, "export") and readable,
-                  in_export, f"{where}: export")
+            in_export = (
+                exported.status_code == 200 and person.reference in exported.content.decode()
+            )
+            check(
+                allowed(role, rels, "person", person.sensitivity, "export") and readable,
+                in_export,
+                f"{where}: export",
+            )
 
             # api: the person, and every record and event in the answer
             answer = client.get(f"/api/v1/people/{person.reference}/")
@@ -179,16 +280,23 @@ def test_the_authorisation_matrix(client):
             check(can_api, answer.status_code == 200, f"{where}: api person")
             body = answer.content.decode() if answer.status_code == 200 else ""
             for record, event in zip(item["records"], item["events"], strict=True):
-                see = can_api and allowed(role, record_rels(record), "source_record",
-                                          record.sensitivity, "api")
+                see = can_api and allowed(
+                    role, record_rels(record), "source_record", record.sensitivity, "api"
+                )
                 check(see, record.local_id in body, f"{where}: api record {record.local_id}")
-                see = can_api and allowed(role, record_rels(record), "event",
-                                          event.sensitivity, "api")
+                see = can_api and allowed(
+                    role, record_rels(record), "event", event.sensitivity, "api"
+                )
                 check(see, event.summary in body, f"{where}: api event {event.summary}")
-            found = person.reference in client.get(
-                "/api/v1/people/", {"name": person.family_name}).content.decode()
-            check(allowed(role, rels, "person", person.sensitivity, "api") and readable,
-                  found, f"{where}: api search")
+            found = (
+                person.reference
+                in client.get("/api/v1/people/", {"name": person.family_name}).content.decode()
+            )
+            check(
+                allowed(role, rels, "person", person.sensitivity, "api") and readable,
+                found,
+                f"{where}: api search",
+            )
         client.logout()
 
     print(f"authorisation matrix: {checks} checks, {len(wrong)} wrong")

@@ -21,12 +21,15 @@ pytestmark = pytest.mark.django_db
 HEADER = "role,relationship,record,normal,restricted,sealed\n"
 
 
-@pytest.mark.parametrize(("row", "words"), [
-    ("nobody,holds_record,person,view,,", "unknown role 'nobody'"),
-    ("social_worker,friendship,person,view,,", "unknown relationship 'friendship'"),
-    ("social_worker,holds_record,car,view,,", "unknown record type 'car'"),
-    ("social_worker,holds_record,person,view peek,,", "unknown action(s) peek"),
-])
+@pytest.mark.parametrize(
+    ("row", "words"),
+    [
+        ("nobody,holds_record,person,view,,", "unknown role 'nobody'"),
+        ("social_worker,friendship,person,view,,", "unknown relationship 'friendship'"),
+        ("social_worker,holds_record,car,view,,", "unknown record type 'car'"),
+        ("social_worker,holds_record,person,view peek,,", "unknown action(s) peek"),
+    ],
+)
 def test_a_bad_policy_table_is_refused_with_the_row_and_problem(tmp_path, row, words):
     path = tmp_path / "policy.csv"
     path.write_text(HEADER + row + "\n")
@@ -49,30 +52,48 @@ def test_the_shipped_table_loads():
     assert not table.allows("independent_scrutineer", "holds_record", "person", "normal", "view")
 
 
-PERSONAS = ["mash.worker", "social.worker", "team.manager", "police.officer",
-            "police.analyst", "nhs.nurse", "school.dsl", "support.worker", "scrutineer", "dpo"]
+PERSONAS = [
+    "mash.worker",
+    "social.worker",
+    "team.manager",
+    "police.officer",
+    "police.analyst",
+    "nhs.nurse",
+    "school.dsl",
+    "support.worker",
+    "scrutineer",
+    "dpo",
+]
 
 
 @pytest.fixture
 def sample(db):
     """Some people with bases of every kind, and records and events at every sensitivity."""
     users = list(get_user_model().objects.filter(username__in=PERSONAS).order_by("username"))
-    people = list(Person.objects.filter(source_records__events__isnull=False)
-                  .distinct().order_by("pk")[:40])
+    people = list(
+        Person.objects.filter(source_records__events__isnull=False).distinct().order_by("pk")[:40]
+    )
     now = clock.now()
     for index, person in enumerate(people[:30]):
         user = users[index % len(users)]
         kind = ["allocated_worker", "grant", "break_glass"][index % 3]
-        AccessBasis.objects.create(person=person, kind=kind, user=user, reason="sample",
-                                   starts_at=now - dt.timedelta(hours=2),
-                                   ends_at=None if index % 4 else now - dt.timedelta(hours=1))
+        AccessBasis.objects.create(
+            person=person,
+            kind=kind,
+            user=user,
+            reason="sample",
+            starts_at=now - dt.timedelta(hours=2),
+            ends_at=None if index % 4 else now - dt.timedelta(hours=1),
+        )
         Person.objects.filter(pk=person.pk).update(
-            sensitivity=["normal", "restricted", "sealed"][index % 3])
+            sensitivity=["normal", "restricted", "sealed"][index % 3]
+        )
     return users, [p.pk for p in people]
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_can_agrees_with_the_queryset_filters(sample, data):
     users, person_ids = sample
@@ -90,11 +111,13 @@ def test_can_agrees_with_the_queryset_filters(sample, data):
 
 
 def test_an_ended_basis_gives_nothing(social_worker):
-    person = Person.objects.exclude(
-        source_records__agency=social_worker.agency).order_by("pk").first()
+    person = (
+        Person.objects.exclude(source_records__agency=social_worker.agency).order_by("pk").first()
+    )
     now = clock.now()
-    basis = AccessBasis.objects.create(person=person, kind="allocated_worker",
-                                       user=social_worker, reason="test", starts_at=now)
+    basis = AccessBasis.objects.create(
+        person=person, kind="allocated_worker", user=social_worker, reason="test", starts_at=now
+    )
     assert policy.can(social_worker, "view", person)
     basis.ends_at = now
     basis.save()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import Q
 
 from lantern.people import selectors
 from lantern.people.models import Event, Identifier, Person, SourceRecord
@@ -38,8 +37,10 @@ def test_search_by_name_date_of_birth_and_postcode_finds_the_person(mash_worker)
 
 def test_search_by_identifier_in_any_format(mash_worker):
     nhs = Identifier.objects.filter(
-        scheme="nhs_number", is_valid=True,
-        source_record__agency__code="kestrelford-childrens-services").first()
+        scheme="nhs_number",
+        is_valid=True,
+        source_record__agency__code="kestrelford-childrens-services",
+    ).first()
     spaced = f"{nhs.value[:3]} {nhs.value[3:6]} {nhs.value[6:]}"
     found = selectors.people_matching(user=mash_worker, query=PeopleQuery(identifier=spaced))
     assert nhs.source_record.person in found
@@ -48,7 +49,9 @@ def test_search_by_identifier_in_any_format(mash_worker):
 def test_an_invalid_identifier_finds_no_one(mash_worker):
     untrusted = Identifier.objects.filter(is_valid=False).first()
     assert untrusted is not None, "the borough should carry some wrong check digits"
-    found = selectors.people_matching(user=mash_worker, query=PeopleQuery(identifier=untrusted.value))
+    found = selectors.people_matching(
+        user=mash_worker, query=PeopleQuery(identifier=untrusted.value)
+    )
     assert not found.exists()
 
 
@@ -68,7 +71,9 @@ def test_the_front_door_sees_other_agencies_records_only_while_a_referral_is_ope
     query = PeopleQuery(name=person.family_name, date_of_birth=person.date_of_birth)
     assert person not in selectors.people_matching(user=mash_worker, query=query)
     basis = front_door_referral_open(
-        actor=mash_worker, person=person, team=Team.objects.get(code="front-door"),
+        actor=mash_worker,
+        person=person,
+        team=Team.objects.get(code="front-door"),
         reason="Referral from the police",
     )
     assert person in selectors.people_matching(user=mash_worker, query=query)

@@ -35,14 +35,19 @@ class AuditCoverageMiddleware:
         from lantern.people.models import Person
 
         audited_ids = set(
-            AuditSubject.objects.filter(event__seq__gt=before, person_id__isnull=False)
-            .values_list("person_id", flat=True)
+            AuditSubject.objects.filter(event__seq__gt=before, person_id__isnull=False).values_list(
+                "person_id", flat=True
+            )
         )
-        audited = {ref.encode() for ref in Person.objects.filter(pk__in=audited_ids)
-                   .values_list("reference", flat=True)}
+        audited = {
+            ref.encode()
+            for ref in Person.objects.filter(pk__in=audited_ids).values_list("reference", flat=True)
+        }
         missing = shown - audited
         if missing:
             with _lock:
-                unaudited.append(f"{request.method} {request.path}: "
-                                 f"{len(missing)} person(s) shown without an audit event")
+                unaudited.append(
+                    f"{request.method} {request.path}: "
+                    f"{len(missing)} person(s) shown without an audit event"
+                )
         return response

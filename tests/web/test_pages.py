@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from tests.accounts.helpers import sign_in_verified
 
 from lantern.people.models import Person, SourceRecord
-from tests.accounts.helpers import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +71,9 @@ def test_person_page_shows_each_agency_record_and_the_timeline(
     client_for, mash_worker, open_referral
 ):
     person = (
-        Person.objects.filter(source_records__events__isnull=False,
-                              source_records__agency=mash_worker.agency)
+        Person.objects.filter(
+            source_records__events__isnull=False, source_records__agency=mash_worker.agency
+        )
         .order_by("pk")
         .distinct()
         .first()

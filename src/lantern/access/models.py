@@ -44,7 +44,10 @@ class AccessBasis(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_bases")
     kind = models.CharField(max_length=20, choices=[(r.value, r.label) for r in RECORDED])
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="access_bases",
     )
     team = models.ForeignKey(
@@ -54,11 +57,17 @@ class AccessBasis(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
 
@@ -70,8 +79,10 @@ class AccessBasis(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(user__isnull=False, team__isnull=True)
-                           | Q(user__isnull=True, team__isnull=False)),
+                condition=(
+                    Q(user__isnull=False, team__isnull=True)
+                    | Q(user__isnull=True, team__isnull=False)
+                ),
                 name="access_basis_names_a_user_or_a_team",
             ),
         ]
@@ -97,7 +108,10 @@ class BreakGlassRequest(models.Model):
     requested_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -50,17 +50,21 @@ class PolicyTable:
     """The policy table: (role, relationship, record type, sensitivity) -> actions."""
 
     def __init__(self, rules: Iterable[Rule]):
-        self.rules = {(r.role, r.relationship, r.record_type, r.sensitivity): r.actions
-                      for r in rules}
+        self.rules = {
+            (r.role, r.relationship, r.record_type, r.sensitivity): r.actions for r in rules
+        }
 
     @classmethod
     def load(cls, path: Path = POLICY_FILE) -> PolicyTable:
-        from lantern.partners.reference import ROLES_FILE, ROLE_FIELDS
         from lantern.core.datafiles import load_entries
+        from lantern.partners.reference import ROLE_FIELDS, ROLES_FILE
 
         roles = {entry["code"] for entry in load_entries(ROLES_FILE, "role", ROLE_FIELDS)}
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith("#")]
+        lines = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
         reader = csv.DictReader(lines)
         expected = ["role", "relationship", "record", *SENSITIVITIES]
         if reader.fieldnames != expected:
@@ -82,19 +86,25 @@ class PolicyTable:
                 actions = frozenset((row[sensitivity] or "").split())
                 if actions - ACTIONS:
                     raise DataFileError(
-                        f"{where}: unknown action(s) {', '.join(sorted(actions - ACTIONS))}")
+                        f"{where}: unknown action(s) {', '.join(sorted(actions - ACTIONS))}"
+                    )
                 if actions:
                     rules.append(Rule(*key, sensitivity, actions))
         return cls(rules)
 
-    def allows(self, role: str, relationship: str, record_type: str, sensitivity: str,
-               action: str) -> bool:
+    def allows(
+        self, role: str, relationship: str, record_type: str, sensitivity: str, action: str
+    ) -> bool:
         return action in self.rules.get((role, relationship, record_type, sensitivity), ())
 
-    def relationships_allowing(self, role: str, record_type: str, sensitivity: str,
-                               action: str) -> list[str]:
-        return [rel for rel in Relationship.values
-                if self.allows(role, rel, record_type, sensitivity, action)]
+    def relationships_allowing(
+        self, role: str, record_type: str, sensitivity: str, action: str
+    ) -> list[str]:
+        return [
+            rel
+            for rel in Relationship.values
+            if self.allows(role, rel, record_type, sensitivity, action)
+        ]
 
 
 @functools.cache
@@ -143,7 +153,8 @@ def _person_relationship_q(user, relationship: str, now, person_ref: str) -> Q |
         if user.agency is None:
             return None
         held = SourceRecord.objects.filter(
-            person=OuterRef(person_ref), agency=user.agency, is_current=True)
+            person=OuterRef(person_ref), agency=user.agency, is_current=True
+        )
         return Q(Exists(held))
     basis = _basis_filter(user, relationship, now)
     if basis is None:
@@ -155,8 +166,10 @@ def person_relationships(user, person: Person) -> set[str]:
     """Every relationship the user has to the person now."""
     now = clock.now()
     found = set()
-    if user.agency is not None and SourceRecord.objects.filter(
-            person=person, agency=user.agency, is_current=True).exists():
+    if (
+        user.agency is not None
+        and SourceRecord.objects.filter(person=person, agency=user.agency, is_current=True).exists()
+    ):
         found.add(Relationship.HOLDS_RECORD)
     for kind in Relationship.values:
         if kind == Relationship.HOLDS_RECORD:
@@ -191,8 +204,9 @@ def can(user, action: str, record: Record, purpose: str = "") -> bool:
     else:
         record_type, relationships = "event", record_relationships(user, record)
     policy = table()
-    return any(policy.allows(role, rel, record_type, record.sensitivity, action)
-               for rel in relationships)
+    return any(
+        policy.allows(role, rel, record_type, record.sensitivity, action) for rel in relationships
+    )
 
 
 def people_visible_to(user, action: str = "view") -> QuerySet[Person]:
@@ -201,17 +215,24 @@ def people_visible_to(user, action: str = "view") -> QuerySet[Person]:
 
 
 def source_records_visible_to(user, action: str = "view") -> QuerySet[SourceRecord]:
-    return SourceRecord.objects.filter(_filter(user, action, "source_record",
-                                               person_ref="person"))
+    return SourceRecord.objects.filter(_filter(user, action, "source_record", person_ref="person"))
 
 
 def events_visible_to(user, action: str = "view") -> QuerySet[Event]:
-    return Event.objects.filter(_filter(user, action, "event", person_ref="source_record__person",
-                                        agency_ref="source_record__agency"))
+    return Event.objects.filter(
+        _filter(
+            user,
+            action,
+            "event",
+            person_ref="source_record__person",
+            agency_ref="source_record__agency",
+        )
+    )
 
 
-def _filter(user, action: str, record_type: str, *, person_ref: str,
-            agency_ref: str = "agency") -> Q:
+def _filter(
+    user, action: str, record_type: str, *, person_ref: str, agency_ref: str = "agency"
+) -> Q:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     role = _role_code(user)

@@ -10,7 +10,9 @@ from lantern.partners.models import Agency
 from .models import AccessBasis, InformationSharingAgreement, Notification
 
 
-def agreement_between(holder: Agency, recipient: Agency | None) -> InformationSharingAgreement | None:
+def agreement_between(
+    holder: Agency, recipient: Agency | None
+) -> InformationSharingAgreement | None:
     """The sharing agreement in force that both agencies have signed, if any."""
     if recipient is None:
         return None

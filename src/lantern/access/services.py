@@ -22,35 +22,54 @@ BREAK_GLASS_LONGEST = dt.timedelta(hours=1)
 GRANT_LONGEST = dt.timedelta(days=90)
 
 
-def _basis_open(*, actor, person: Person, kind: str, reason: str, user=None,
-                team: Team | None = None, ends_at: dt.datetime | None = None) -> AccessBasis:
+def _basis_open(
+    *,
+    actor,
+    person: Person,
+    kind: str,
+    reason: str,
+    user=None,
+    team: Team | None = None,
+    ends_at: dt.datetime | None = None,
+) -> AccessBasis:
     check_required("reason", "the reason", reason)
     now = clock.now()
     if ends_at is not None and ends_at <= now:
         refuse("ends_at", "The end of access must be in the future")
     basis = AccessBasis.objects.create(
-        person=person, kind=kind, user=user, team=team, reason=reason.strip()[:500],
-        starts_at=now, ends_at=ends_at, created_by=actor if getattr(actor, "pk", None) else None,
+        person=person,
+        kind=kind,
+        user=user,
+        team=team,
+        reason=reason.strip()[:500],
+        starts_at=now,
+        ends_at=ends_at,
+        created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(
-        actor=actor if getattr(actor, "pk", None) else None, action="alteration",
-        operation=f"access.{kind}.open", purpose=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action="alteration",
+        operation=f"access.{kind}.open",
+        purpose=reason,
         subjects=[Subject.person(person), Subject.of(basis, person_id=person.pk)],
-        detail={"user": getattr(user, "username", None), "team": team.code if team else None,
-                "ends_at": ends_at.isoformat() if ends_at else None},
+        detail={
+            "user": getattr(user, "username", None),
+            "team": team.code if team else None,
+            "ends_at": ends_at.isoformat() if ends_at else None,
+        },
     )
     return basis
 
 
 @transaction.atomic
-def allocation_open(*, actor, person: Person, reason: str, user=None,
-                    team: Team | None = None) -> AccessBasis:
+def allocation_open(
+    *, actor, person: Person, reason: str, user=None, team: Team | None = None
+) -> AccessBasis:
     """Allocate a person to a worker (or to a team)."""
     if (user is None) == (team is None):
         refuse("user", "Allocate to a worker or to a team, not both")
     kind = Relationship.ALLOCATED_WORKER if user is not None else Relationship.ALLOCATED_TEAM
-    return _basis_open(actor=actor, person=person, kind=kind, reason=reason, user=user,
-                       team=team)
+    return _basis_open(actor=actor, person=person, kind=kind, reason=reason, user=user, team=team)
 
 
 @transaction.atomic
@@ -59,8 +78,9 @@ def front_door_referral_open(*, actor, person: Person, team: Team, reason: str) 
     agency holds about them. (The front-door issue opens and closes these with referrals.)"""
     if not team.is_front_door:
         refuse("team", f"{team.name} is not a front-door team")
-    return _basis_open(actor=actor, person=person, kind=Relationship.FRONT_DOOR,
-                       reason=reason, team=team)
+    return _basis_open(
+        actor=actor, person=person, kind=Relationship.FRONT_DOOR, reason=reason, team=team
+    )
 
 
 @transaction.atomic
@@ -72,9 +92,13 @@ def basis_end(*, actor, basis: AccessBasis, reason: str) -> AccessBasis:
         refuse("basis", "This access has already ended")
     basis.ends_at, basis.ended_by = now, actor
     basis.save(update_fields=["ends_at", "ended_by"])
-    audit_record(actor=actor, action="alteration", operation=f"access.{basis.kind}.end",
-                 purpose=reason, subjects=[Subject.person(basis.person),
-                                           Subject.of(basis, person_id=basis.person_id)])
+    audit_record(
+        actor=actor,
+        action="alteration",
+        operation=f"access.{basis.kind}.end",
+        purpose=reason,
+        subjects=[Subject.person(basis.person), Subject.of(basis, person_id=basis.person_id)],
+    )
     return basis
 
 
@@ -87,8 +111,14 @@ def grant_open(*, actor, person: Person, user, reason: str, ends_at: dt.datetime
         refuse("actor", "Only a team manager can give access")
     if ends_at - clock.now() > GRANT_LONGEST:
         refuse("ends_at", "Access can be given for 90 days at most; give it again if needed")
-    return _basis_open(actor=actor, person=person, kind=Relationship.GRANT, reason=reason,
-                       user=user, ends_at=ends_at)
+    return _basis_open(
+        actor=actor,
+        person=person,
+        kind=Relationship.GRANT,
+        reason=reason,
+        user=user,
+        ends_at=ends_at,
+    )
 
 
 def _check_second_factor(user, token: str) -> None:
@@ -105,8 +135,11 @@ def _alert_owners_and_dpo(*, person: Person, message: str, kind: str) -> None:
     holders = person.source_records.filter(is_current=True).values("agency")
     owners = user_model.objects.filter(
         Q(access_bases__person=person, access_bases__kind=Relationship.ALLOCATED_WORKER)
-        | Q(memberships__agency__in=holders, memberships__role__code="team_manager",
-            memberships__ended_on__isnull=True)
+        | Q(
+            memberships__agency__in=holders,
+            memberships__role__code="team_manager",
+            memberships__ended_on__isnull=True,
+        )
         | Q(memberships__role__sees_audit=True, memberships__ended_on__isnull=True),
         is_active=True,
     ).distinct()
@@ -129,12 +162,20 @@ def break_glass_open(*, actor, person: Person, reason: str, token: str) -> Acces
     _check_second_factor(actor, token)
     if person.sensitivity == Sensitivity.SEALED:
         refuse("person", "This record is sealed: ask for approval from a second person")
-    basis = _basis_open(actor=actor, person=person, kind=Relationship.BREAK_GLASS,
-                        reason=reason, user=actor, ends_at=clock.now() + BREAK_GLASS_LONGEST)
+    basis = _basis_open(
+        actor=actor,
+        person=person,
+        kind=Relationship.BREAK_GLASS,
+        reason=reason,
+        user=actor,
+        ends_at=clock.now() + BREAK_GLASS_LONGEST,
+    )
     _alert_owners_and_dpo(
-        person=person, kind="break_glass",
+        person=person,
+        kind="break_glass",
         message=f"{actor} ({actor.agency}) used emergency access to {person.reference}: "
-                f"{reason.strip()[:200]}")
+        f"{reason.strip()[:200]}",
+    )
     return basis
 
 
@@ -146,19 +187,27 @@ def break_glass_request(*, actor, person: Person, reason: str, token: str) -> Br
     check_required("reason", "why you need emergency access", reason)
     _check_second_factor(actor, token)
     request = BreakGlassRequest.objects.create(
-        person=person, requested_by=actor, reason=reason.strip()[:500],
-        requested_at=clock.now())
-    audit_record(actor=actor, action="alteration", operation="access.break_glass.request",
-                 purpose=reason, subjects=[Subject.person(person)])
+        person=person, requested_by=actor, reason=reason.strip()[:500], requested_at=clock.now()
+    )
+    audit_record(
+        actor=actor,
+        action="alteration",
+        operation="access.break_glass.request",
+        purpose=reason,
+        subjects=[Subject.person(person)],
+    )
     _alert_owners_and_dpo(
-        person=person, kind="break_glass_request",
-        message=f"{actor} asks for emergency access to sealed record {person.reference}")
+        person=person,
+        kind="break_glass_request",
+        message=f"{actor} asks for emergency access to sealed record {person.reference}",
+    )
     return request
 
 
 @transaction.atomic
-def break_glass_decide(*, actor, request: BreakGlassRequest, approve: bool, reason: str,
-                       token: str) -> BreakGlassRequest:
+def break_glass_decide(
+    *, actor, request: BreakGlassRequest, approve: bool, reason: str, token: str
+) -> BreakGlassRequest:
     """A second person (a team manager or the DPO) approves or refuses emergency access."""
     request = BreakGlassRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != BreakGlassRequest.Status.PENDING:
@@ -171,18 +220,27 @@ def break_glass_decide(*, actor, request: BreakGlassRequest, approve: bool, reas
     check_required("reason", "the reason for your decision", reason)
     _check_second_factor(actor, token)
     now = clock.now()
-    request.status = (BreakGlassRequest.Status.APPROVED if approve
-                      else BreakGlassRequest.Status.REFUSED)
+    request.status = (
+        BreakGlassRequest.Status.APPROVED if approve else BreakGlassRequest.Status.REFUSED
+    )
     request.decided_by, request.decided_at, request.decision_reason = actor, now, reason[:500]
     if approve:
         request.basis = AccessBasis.objects.create(
-            person=request.person, kind=Relationship.BREAK_GLASS, user=request.requested_by,
-            reason=request.reason, starts_at=now, ends_at=now + BREAK_GLASS_LONGEST,
-            created_by=actor)
+            person=request.person,
+            kind=Relationship.BREAK_GLASS,
+            user=request.requested_by,
+            reason=request.reason,
+            starts_at=now,
+            ends_at=now + BREAK_GLASS_LONGEST,
+            created_by=actor,
+        )
     request.save()
-    audit_record(actor=actor, action="alteration",
-                 operation="access.break_glass." + ("approve" if approve else "refuse"),
-                 purpose=reason, subjects=[Subject.person(request.person)],
-                 detail={"requested_by": request.requested_by.username})
+    audit_record(
+        actor=actor,
+        action="alteration",
+        operation="access.break_glass." + ("approve" if approve else "refuse"),
+        purpose=reason,
+        subjects=[Subject.person(request.person)],
+        detail={"requested_by": request.requested_by.username},
+    )
     return request
-

@@ -22,14 +22,20 @@ class PeopleSearch(APIView):
 
     @extend_schema(
         operation_id="people_search",
-        parameters=[serializers.PeopleSearchQuerySerializer,
-                    OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses=inline_serializer("PeoplePage", {
-            "count": drf_serializers.IntegerField(),
-            "next": drf_serializers.CharField(allow_null=True),
-            "previous": drf_serializers.CharField(allow_null=True),
-            "results": serializers.PersonSummarySerializer(many=True),
-        }),
+        parameters=[
+            serializers.PeopleSearchQuerySerializer,
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=inline_serializer(
+            "PeoplePage",
+            {
+                "count": drf_serializers.IntegerField(),
+                "next": drf_serializers.CharField(allow_null=True),
+                "previous": drf_serializers.CharField(allow_null=True),
+                "results": serializers.PersonSummarySerializer(many=True),
+            },
+        ),
     )
     def get(self, request):
         if not policy.sees_case_data(request.user):
@@ -38,17 +44,25 @@ class PeopleSearch(APIView):
         query.is_valid(raise_exception=True)
         paging = BoundedPagination()
         page = selectors.people_search_page(
-            user=request.user, query=selectors.PeopleQuery(**query.validated_data),
-            page=request.query_params.get("page"), page_size=paging.get_page_size(request),
-            operation="api.people.search", action="api",
+            user=request.user,
+            query=selectors.PeopleQuery(**query.validated_data),
+            page=request.query_params.get("page"),
+            page_size=paging.get_page_size(request),
+            operation="api.people.search",
+            action="api",
         )
-        return Response({
-            "count": page.paginator.count,
-            "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
-            "previous": (_page_link(request, page.previous_page_number())
-                         if page.has_previous() else None),
-            "results": serializers.PersonSummarySerializer(page.object_list, many=True).data,
-        })
+        return Response(
+            {
+                "count": page.paginator.count,
+                "next": _page_link(request, page.next_page_number()) if page.has_next() else None,
+                "previous": (
+                    _page_link(request, page.previous_page_number())
+                    if page.has_previous()
+                    else None
+                ),
+                "results": serializers.PersonSummarySerializer(page.object_list, many=True).data,
+            }
+        )
 
 
 def _page_link(request, number: int) -> str:
@@ -76,13 +90,18 @@ class PersonDetail(APIView):
             "source_records": file.source_records,
             "restricted_records_held_by": file.restricted_holders,
             "relationships": [
-                {"reference": r.other.reference, "name": r.other.full_name,
-                 "relationship": r.kind_label, "recorded_by": r.recorded_by}
+                {
+                    "reference": r.other.reference,
+                    "name": r.other.full_name,
+                    "relationship": r.kind_label,
+                    "recorded_by": r.recorded_by,
+                }
                 for r in file.relationships
             ],
             "timeline": [
                 {
-                    "occurred_at": item.occurred_at, "agency": item.agency_name,
+                    "occurred_at": item.occurred_at,
+                    "agency": item.agency_name,
                     "restricted": not item.shown,
                     "event_type": item.event.event_type.code if item.shown else None,
                     "summary": item.event.summary if item.shown else None,

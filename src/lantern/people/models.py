@@ -56,7 +56,9 @@ class Person(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     sensitivity = models.CharField(
-        max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL,
+        max_length=10,
+        choices=Sensitivity.choices,
+        default=Sensitivity.NORMAL,
         db_default=Sensitivity.NORMAL,
         help_text="Sealed: seen only by those allocated, or in an approved emergency.",
     )

@@ -81,7 +81,8 @@ def people_matching(*, user, query: PeopleQuery, action: str = "search") -> Quer
     Joanne Smith; an identifier matches only when it is a valid number.
     """
     records = policy.source_records_visible_to(user, "view").filter(
-        person=OuterRef("pk"), is_current=True)
+        person=OuterRef("pk"), is_current=True
+    )
     for token in query.name.split():
         records = records.filter(
             Q(given_name__istartswith=token)
@@ -97,8 +98,11 @@ def people_matching(*, user, query: PeopleQuery, action: str = "search") -> Quer
             postcode = query.postcode.strip().upper()
         records = records.filter(
             Q(postcode=postcode)
-            | Exists(Address.objects.filter(source_record=OuterRef("pk"), postcode=postcode,
-                                            confidential=False))
+            | Exists(
+                Address.objects.filter(
+                    source_record=OuterRef("pk"), postcode=postcode, confidential=False
+                )
+            )
         )
     if query.identifier.strip():
         candidates = identifier_candidates(query.identifier)
@@ -119,7 +123,12 @@ def people_matching(*, user, query: PeopleQuery, action: str = "search") -> Quer
 
 @transaction.atomic
 def people_search_page(
-    *, user, query: PeopleQuery, page: int | str | None, page_size: int, operation: str,
+    *,
+    user,
+    query: PeopleQuery,
+    page: int | str | None,
+    page_size: int,
+    operation: str,
     action: str = "search",
 ) -> Page:
     """One page of search results, with who is known to which agency, audited."""
@@ -128,12 +137,13 @@ def people_search_page(
     shown.object_list = list(shown.object_list)
     _attach_holdings(shown.object_list, user=user)
     audit_record(
-        actor=user, action=CONSULTATION, operation=operation,
-        purpose="Search for a person: " + ", ".join(f"{k}={v}" for k, v in
-                                                    query.described().items()),
+        actor=user,
+        action=CONSULTATION,
+        operation=operation,
+        purpose="Search for a person: "
+        + ", ".join(f"{k}={v}" for k, v in query.described().items()),
         subjects=[Subject.person(p) for p in shown.object_list],
-        detail={"query": query.described(), "page": shown.number,
-                "count": results.count},
+        detail={"query": query.described(), "page": shown.number, "count": results.count},
     )
     return shown
 
@@ -146,9 +156,11 @@ def people_export(*, user, query: PeopleQuery) -> list[Person]:
     """The people matching a search, for a CSV export: at most 5,000, every one audited."""
     people = list(people_matching(user=user, query=query, action="export")[:EXPORT_LIMIT])
     audit_record(
-        actor=user, action=CONSULTATION, operation="people.export",
-        purpose="Export of a search: " + ", ".join(f"{k}={v}" for k, v in
-                                                   query.described().items()),
+        actor=user,
+        action=CONSULTATION,
+        operation="people.export",
+        purpose="Export of a search: "
+        + ", ".join(f"{k}={v}" for k, v in query.described().items()),
         subjects=[Subject.person(p) for p in people],
         detail={"query": query.described(), "rows": len(people)},
     )
@@ -163,8 +175,11 @@ def _attach_holdings(people: Sequence[Person], *, user) -> None:
         .select_related("agency")
         .order_by("agency__name")
     )
-    readable = set(policy.source_records_visible_to(user, "view").filter(
-        person__in=people, is_current=True).values_list("pk", flat=True))
+    readable = set(
+        policy.source_records_visible_to(user, "view")
+        .filter(person__in=people, is_current=True)
+        .values_list("pk", flat=True)
+    )
     by_person: dict[int, list[SourceRecord]] = {}
     for record in records:
         if record.sensitivity != Sensitivity.SEALED or record.pk in readable:
@@ -186,9 +201,13 @@ def person_get(*, user, reference: str, action: str = "view") -> Person:
         if existing is not None:
             from lantern.audit.services import audit_refusal
 
-            audit_refusal(actor=user, action=CONSULTATION, operation=f"person.{action}",
-                          purpose="No relationship that allows it",
-                          subjects=[Subject.person(existing)])
+            audit_refusal(
+                actor=user,
+                action=CONSULTATION,
+                operation=f"person.{action}",
+                purpose="No relationship that allows it",
+                subjects=[Subject.person(existing)],
+            )
         raise
 
 
@@ -222,8 +241,9 @@ class PersonFile:
 
 
 @transaction.atomic
-def person_file(*, user, person: Person, action: str = "view",
-                timeline_limit: int = 200) -> PersonFile:
+def person_file(
+    *, user, person: Person, action: str = "view", timeline_limit: int = 200
+) -> PersonFile:
     """Everything the user may see about a person, from every agency, audited."""
     held = list(
         person.source_records.filter(is_current=True)
@@ -231,11 +251,19 @@ def person_file(*, user, person: Person, action: str = "view",
         .prefetch_related("identifiers", Prefetch("addresses", queryset=Address.objects.all()))
         .order_by("agency__name")
     )
-    readable_ids = set(policy.source_records_visible_to(user, action).filter(
-        person=person, is_current=True).values_list("pk", flat=True))
+    readable_ids = set(
+        policy.source_records_visible_to(user, action)
+        .filter(person=person, is_current=True)
+        .values_list("pk", flat=True)
+    )
     records = [r for r in held if r.pk in readable_ids]
-    restricted_holders = sorted({r.agency.name for r in held if r.pk not in readable_ids
-                                 and r.sensitivity != Sensitivity.SEALED})
+    restricted_holders = sorted(
+        {
+            r.agency.name
+            for r in held
+            if r.pk not in readable_ids and r.sensitivity != Sensitivity.SEALED
+        }
+    )
     masked = 0
     for record in records:
         if not policy.may_see_confidential_address(user, record):
@@ -251,33 +279,50 @@ def person_file(*, user, person: Person, action: str = "view",
         .select_related("event_type", "source_record__agency")
         .order_by("-occurred_at")[:timeline_limit]
     )
-    readable_events = set(policy.events_visible_to(user, action).filter(
-        source_record__person=person).values_list("pk", flat=True))
+    readable_events = set(
+        policy.events_visible_to(user, action)
+        .filter(source_record__person=person)
+        .values_list("pk", flat=True)
+    )
     timeline = []
     for event in events:
         shown = event.pk in readable_events
         if not shown and event.sensitivity == Sensitivity.SEALED:
             continue
-        timeline.append(EventView(event if shown else None, event.occurred_at,
-                                  event.source_record.agency.name, shown))
+        timeline.append(
+            EventView(
+                event if shown else None, event.occurred_at, event.source_record.agency.name, shown
+            )
+        )
     purpose = purpose_for(user, person)
-    _audit_file(user, person, records, [v.event for v in timeline if v.shown],
-                relationships, purpose, operation=f"person.{action}")
+    _audit_file(
+        user,
+        person,
+        records,
+        [v.event for v in timeline if v.shown],
+        relationships,
+        purpose,
+        operation=f"person.{action}",
+    )
     return PersonFile(
-        person=person, source_records=records, restricted_holders=restricted_holders,
-        relationships=relationships, timeline=timeline, disagreements=_disagreements(records),
-        purpose=purpose, masked_addresses=masked,
+        person=person,
+        source_records=records,
+        restricted_holders=restricted_holders,
+        relationships=relationships,
+        timeline=timeline,
+        disagreements=_disagreements(records),
+        purpose=purpose,
+        masked_addresses=masked,
     )
 
 
 def _relationships(user, person: Person) -> list[RelationshipView]:
     outgoing = Relationship.objects.filter(person=person).select_related("related", "recorded_by")
-    incoming = Relationship.objects.filter(related=person).select_related("person",
-                                                                          "recorded_by")
+    incoming = Relationship.objects.filter(related=person).select_related("person", "recorded_by")
     visible_ids = set(
-        policy.people_visible_to(user, "list").filter(
-            pk__in=[r.related_id for r in outgoing] + [r.person_id for r in incoming]
-        ).values_list("pk", flat=True)
+        policy.people_visible_to(user, "list")
+        .filter(pk__in=[r.related_id for r in outgoing] + [r.person_id for r in incoming])
+        .values_list("pk", flat=True)
     )
     found = []
     for rel in outgoing:
@@ -295,8 +340,9 @@ def _audit_file(user, person, records, events, relationships, purpose, *, operat
     subjects += [Subject.of(r, person_id=person.pk) for r in records]
     subjects += [Subject.of(e, person_id=person.pk) for e in events]
     subjects += [Subject.person(r.other) for r in relationships]
-    audit_record(actor=user, action=CONSULTATION, operation=operation, purpose=purpose,
-                 subjects=subjects)
+    audit_record(
+        actor=user, action=CONSULTATION, operation=operation, purpose=purpose, subjects=subjects
+    )
     # Another agency's records shown to this user are a disclosure from that agency.
     own = user.agency.pk if user.agency else None
     by_agency: dict = {}
@@ -309,18 +355,23 @@ def _audit_file(user, person, records, events, relationships, purpose, *, operat
 
         agreement = agreement_between(agency, user.agency)
         audit_record(
-            actor=user, action="disclosure", operation=operation, purpose=purpose,
+            actor=user,
+            action="disclosure",
+            operation=operation,
+            purpose=purpose,
             recipient=f"{user} ({user.agency.name if user.agency else 'no agency'})",
             subjects=[Subject.of(i, person_id=person.pk) for i in items],
-            detail={"from_agency": agency.code,
-                    "agreement": agreement.code if agreement else None},
+            detail={"from_agency": agency.code, "agreement": agreement.code if agreement else None},
         )
 
 
 def _relationship_view(other: Person, kind: str, rel: Relationship) -> RelationshipView:
     return RelationshipView(
-        other=other, kind_label=RelationshipKind(kind).label,
-        recorded_by=rel.recorded_by.name, started_on=rel.started_on, ended_on=rel.ended_on,
+        other=other,
+        kind_label=RelationshipKind(kind).label,
+        recorded_by=rel.recorded_by.name,
+        started_on=rel.started_on,
+        ended_on=rel.ended_on,
     )
 
 
@@ -328,8 +379,7 @@ def _disagreements(records: list[SourceRecord]) -> dict[str, list[tuple[str, str
     """Where agencies hold different values, each value with the agencies that hold it."""
     fields = {
         "Name": lambda r: f"{r.given_name} {r.family_name}",
-        "Date of birth": lambda r: r.date_of_birth.strftime("%-d %B %Y") if r.date_of_birth
-        else "",
+        "Date of birth": lambda r: r.date_of_birth.strftime("%-d %B %Y") if r.date_of_birth else "",
         "Postcode": lambda r: r.postcode,
     }
     found = {}
@@ -352,16 +402,21 @@ def recent_events(*, user, days: int = 30, limit: int = 12) -> list[Event]:
     referral; everyone else sees what their own agency recorded."""
     since = clock.now() - dt.timedelta(days=days)
     events = policy.events_visible_to(user, "view").filter(
-        occurred_at__gte=since, source_record__is_current=True,
-        source_record__person__in=policy.people_visible_to(user, "list"))
+        occurred_at__gte=since,
+        source_record__is_current=True,
+        source_record__person__in=policy.people_visible_to(user, "list"),
+    )
     if not policy.is_front_door(user):
         events = events.filter(source_record__agency=user.agency)
     shown = list(
-        events.select_related("event_type", "source_record__agency", "source_record__person")
-        .order_by("-occurred_at")[:limit]
+        events.select_related(
+            "event_type", "source_record__agency", "source_record__person"
+        ).order_by("-occurred_at")[:limit]
     )
     audit_record(
-        actor=user, action=CONSULTATION, operation="home.recent_events",
+        actor=user,
+        action=CONSULTATION,
+        operation="home.recent_events",
         purpose="Recent events on the home page",
         subjects=[Subject.of(e, person_id=e.source_record.person_id) for e in shown]
         + [Subject.person(e.source_record.person) for e in shown],
@@ -394,11 +449,13 @@ def holdings_totals(*, since: dt.date) -> Holdings:
     kinds = dict(AgencyKind.choices)
     return Holdings(
         people=Person.objects.count(),
-        records_by_agency=[(r["agency__name"], kinds.get(r["agency__kind"], ""), r["n"])
-                           for r in records],
+        records_by_agency=[
+            (r["agency__name"], kinds.get(r["agency__kind"], ""), r["n"]) for r in records
+        ],
         events_by_type=[(e["event_type__name"], e["n"]) for e in events],
         restricted_records=SourceRecord.objects.filter(is_current=True)
-        .exclude(sensitivity="normal").count(),
+        .exclude(sensitivity="normal")
+        .count(),
     )
 
 
@@ -406,6 +463,14 @@ def people_known_count(*, user) -> int:
     """How many people the user's own agency holds a current record of (a count, no names)."""
     if not policy.sees_case_data(user):
         return 0
-    return policy.people_visible_to(user, "list").filter(
-        Exists(SourceRecord.objects.filter(person=OuterRef("pk"), agency=user.agency,
-                                           is_current=True))).count()
+    return (
+        policy.people_visible_to(user, "list")
+        .filter(
+            Exists(
+                SourceRecord.objects.filter(
+                    person=OuterRef("pk"), agency=user.agency, is_current=True
+                )
+            )
+        )
+        .count()
+    )

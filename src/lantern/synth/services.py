@@ -191,12 +191,13 @@ def access_seed(*, rng: random.Random, today: dt.date) -> None:
     from lantern.access.models import AccessBasis, InformationSharingAgreement, Relationship
 
     agreement = InformationSharingAgreement.objects.create(
-        code="kestrelford-safeguarding", title="Kestrelford safeguarding information sharing",
+        code="kestrelford-safeguarding",
+        title="Kestrelford safeguarding information sharing",
         purpose="To protect children and adults at risk of harm, including exploitation and "
-                "domestic abuse, by sharing what each partner knows with those who need it.",
+        "domestic abuse, by sharing what each partner knows with those who need it.",
         lawful_basis=InformationSharingAgreement.LawfulBasis.PUBLIC_TASK,
         special_category_condition="Data Protection Act 2018, Schedule 1, paragraph 18 "
-                                   "(safeguarding of children and of individuals at risk)",
+        "(safeguarding of children and of individuals at risk)",
         data_categories=sorted(set(EventType.objects.values_list("category", flat=True))),
         starts_on=today - dt.timedelta(days=3 * 365),
     )
@@ -213,19 +214,35 @@ def access_seed(*, rng: random.Random, today: dt.date) -> None:
         ).values_list("source_record__person", flat=True)
     )
     for person_id in sorted(contacted):
-        bases.append(AccessBasis(
-            person_id=person_id, kind=Relationship.FRONT_DOOR, team=teams["front-door"],
-            reason="Contact received: referral open for triage",
-            starts_at=dt.datetime.combine(today - dt.timedelta(days=2), dt.time(9),
-                                          tzinfo=dt.UTC)))
-    children = (SourceRecord.objects.filter(agency=council, is_current=True,
-                                            date_of_birth__gt=today - dt.timedelta(days=18 * 365))
-                .order_by("pk").values_list("person", flat=True))
+        bases.append(
+            AccessBasis(
+                person_id=person_id,
+                kind=Relationship.FRONT_DOOR,
+                team=teams["front-door"],
+                reason="Contact received: referral open for triage",
+                starts_at=dt.datetime.combine(
+                    today - dt.timedelta(days=2), dt.time(9), tzinfo=dt.UTC
+                ),
+            )
+        )
+    children = (
+        SourceRecord.objects.filter(
+            agency=council, is_current=True, date_of_birth__gt=today - dt.timedelta(days=18 * 365)
+        )
+        .order_by("pk")
+        .values_list("person", flat=True)
+    )
     for person_id in children:
         team = teams[rng.choice(["assessment", "child-protection", "exploitation"])]
-        bases.append(AccessBasis(person_id=person_id, kind=Relationship.ALLOCATED_TEAM,
-                                 team=team, reason="Allocated for assessment and support",
-                                 starts_at=started))
+        bases.append(
+            AccessBasis(
+                person_id=person_id,
+                kind=Relationship.ALLOCATED_TEAM,
+                team=team,
+                reason="Allocated for assessment and support",
+                starts_at=started,
+            )
+        )
     AccessBasis.objects.bulk_create(bases, batch_size=5000)
 
 

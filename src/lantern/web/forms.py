@@ -59,12 +59,14 @@ class PeopleSearchForm(forms.Form):
 
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, label="Why do you need emergency access?",
+        max_length=500,
+        label="Why do you need emergency access?",
         help_text="Say what the emergency is. The record's owners and the data protection "
-                  "officer will read this.",
+        "officer will read this.",
         error_messages={"required": "Enter why you need emergency access"},
     )
     token = forms.CharField(
-        max_length=10, label="Code from your authenticator app",
+        max_length=10,
+        label="Code from your authenticator app",
         error_messages={"required": "Enter the code from your authenticator app"},
     )

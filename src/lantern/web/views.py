@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lantern.access import policy
-from lantern.accounts.decorators import verified_required
-from lantern.access import services as access_services
 from lantern.access import selectors as access_selectors
+from lantern.access import services as access_services
+from lantern.accounts.decorators import verified_required
 from lantern.core import clock
 from lantern.people import selectors
 from lantern.people.models import Person
@@ -29,14 +29,16 @@ PAGE_SIZE = 25
 @require_GET
 def home(request):
     user = request.user
-    context = {"membership": user.membership,
-               "notifications": access_selectors.notifications_for(user=user,
-                                                                   unread_only=True)[:5]}
+    context = {
+        "membership": user.membership,
+        "notifications": access_selectors.notifications_for(user=user, unread_only=True)[:5],
+    }
     if policy.sees_case_data(user):
         context["recent_events"] = selectors.recent_events(user=user)
         context["people_known"] = selectors.people_known_count(user=user)
         context["emergency"] = access_selectors.active_bases_for(user=user).filter(
-            kind="break_glass")
+            kind="break_glass"
+        )
     else:
         year_ago = clock.today() - dt.timedelta(days=365)
         context["holdings"] = selectors.holdings_totals(since=year_ago)
@@ -52,18 +54,27 @@ def people_search(request):
     page = None
     if form.is_bound and form.is_valid():
         page = selectors.people_search_page(
-            user=request.user, query=_search_query(form), page=request.GET.get("page"), page_size=PAGE_SIZE,
-            operation="people.search")
+            user=request.user,
+            query=_search_query(form),
+            page=request.GET.get("page"),
+            page_size=PAGE_SIZE,
+            operation="people.search",
+        )
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "web/people_search.html",
-                  {"form": form, "page": page, "query_string": params.urlencode()})
+    return render(
+        request,
+        "web/people_search.html",
+        {"form": form, "page": page, "query_string": params.urlencode()},
+    )
 
 
 def _search_query(form: PeopleSearchForm) -> selectors.PeopleQuery:
     return selectors.PeopleQuery(
-        name=form.cleaned_data["name"], date_of_birth=form.cleaned_data["date_of_birth"],
-        postcode=form.cleaned_data["postcode"], identifier=form.cleaned_data["identifier"],
+        name=form.cleaned_data["name"],
+        date_of_birth=form.cleaned_data["date_of_birth"],
+        postcode=form.cleaned_data["postcode"],
+        identifier=form.cleaned_data["identifier"],
     )
 
 
@@ -77,15 +88,22 @@ def people_export(request):
     if not form.is_valid():
         return HttpResponseBadRequest(
             "; ".join(e for errors in form.errors.values() for e in errors),
-            content_type="text/plain")
+            content_type="text/plain",
+        )
     people = selectors.people_export(user=request.user, query=_search_query(form))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="lantern-people.csv"'
     writer = csv.writer(response)
     writer.writerow(["reference", "given_name", "family_name", "date_of_birth"])
     for person in people:
-        writer.writerow([person.reference, person.given_name, person.family_name,
-                         person.date_of_birth.isoformat() if person.date_of_birth else ""])
+        writer.writerow(
+            [
+                person.reference,
+                person.given_name,
+                person.family_name,
+                person.date_of_birth.isoformat() if person.date_of_birth else "",
+            ]
+        )
     return response
 
 
@@ -114,17 +132,29 @@ def emergency_access(request, reference: str):
                 form.add_error(None, "There is no person with that reference")
             elif person.sensitivity == "sealed":
                 access_services.break_glass_request(
-                    actor=request.user, person=person, reason=form.cleaned_data["reason"],
-                    token=form.cleaned_data["token"])
-                messages.success(request, "Your request for emergency access has been sent. "
-                                 "A second person must approve it.")
+                    actor=request.user,
+                    person=person,
+                    reason=form.cleaned_data["reason"],
+                    token=form.cleaned_data["token"],
+                )
+                messages.success(
+                    request,
+                    "Your request for emergency access has been sent. "
+                    "A second person must approve it.",
+                )
                 return redirect(reverse("web:home"))
             else:
                 access_services.break_glass_open(
-                    actor=request.user, person=person, reason=form.cleaned_data["reason"],
-                    token=form.cleaned_data["token"])
-                messages.warning(request, "Emergency access is open for one hour. The record's "
-                                 "owners and the data protection officer have been told.")
+                    actor=request.user,
+                    person=person,
+                    reason=form.cleaned_data["reason"],
+                    token=form.cleaned_data["token"],
+                )
+                messages.warning(
+                    request,
+                    "Emergency access is open for one hour. The record's "
+                    "owners and the data protection officer have been told.",
+                )
                 return redirect(reverse("web:person", args=[reference]))
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():

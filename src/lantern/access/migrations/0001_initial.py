@@ -6,90 +6,247 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partners', '0001_initial'),
-        ('people', '0002_address_confidential_person_sensitivity'),
+        ("partners", "0001_initial"),
+        ("people", "0002_address_confidential_person_sensitivity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessBasis',
+            name="AccessBasis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('allocated_worker', 'Allocated worker'), ('allocated_team', 'Allocated team'), ('front_door', 'Open referral at the front door'), ('grant', 'Access granted'), ('break_glass', 'Emergency access')], max_length=20)),
-                ('reason', models.CharField(max_length=500)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_bases', to='people.person')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='access_bases', to='partners.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='access_bases', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("allocated_worker", "Allocated worker"),
+                            ("allocated_team", "Allocated team"),
+                            ("front_door", "Open referral at the front door"),
+                            ("grant", "Access granted"),
+                            ("break_glass", "Emergency access"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_bases",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_bases",
+                        to="partners.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_bases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BreakGlassRequest',
+            name="BreakGlassRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=500)),
-                ('requested_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved'), ('refused', 'Refused')], default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=500)),
-                ('basis', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.accessbasis')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500)),
+                ("requested_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("approved", "Approved"),
+                            ("refused", "Refused"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "basis",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="access.accessbasis",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='InformationSharingAgreement',
+            name="InformationSharingAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('purpose', models.TextField()),
-                ('lawful_basis', models.CharField(choices=[('public_task', 'Public task (UK GDPR 6(1)(e))'), ('legal_obligation', 'Legal obligation (UK GDPR 6(1)(c))'), ('vital_interests', 'Vital interests (UK GDPR 6(1)(d))'), ('law_enforcement', 'Law enforcement purposes (DPA 2018 Part 3)')], max_length=30)),
-                ('special_category_condition', models.CharField(blank=True, max_length=200)),
-                ('data_categories', models.JSONField(help_text='The kinds of record shared: event categories.')),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('agencies', models.ManyToManyField(related_name='sharing_agreements', to='partners.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("purpose", models.TextField()),
+                (
+                    "lawful_basis",
+                    models.CharField(
+                        choices=[
+                            ("public_task", "Public task (UK GDPR 6(1)(e))"),
+                            ("legal_obligation", "Legal obligation (UK GDPR 6(1)(c))"),
+                            ("vital_interests", "Vital interests (UK GDPR 6(1)(d))"),
+                            ("law_enforcement", "Law enforcement purposes (DPA 2018 Part 3)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("special_category_condition", models.CharField(blank=True, max_length=200)),
+                (
+                    "data_categories",
+                    models.JSONField(help_text="The kinds of record shared: event categories."),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "agencies",
+                    models.ManyToManyField(related_name="sharing_agreements", to="partners.agency"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('message', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("message", models.CharField(max_length=500)),
+                ("created_at", models.DateTimeField()),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='accessbasis',
-            index=models.Index(fields=['person', 'kind'], name='access_acce_person__6e7869_idx'),
+            model_name="accessbasis",
+            index=models.Index(fields=["person", "kind"], name="access_acce_person__6e7869_idx"),
         ),
         migrations.AddIndex(
-            model_name='accessbasis',
-            index=models.Index(fields=['user', 'kind'], name='access_acce_user_id_e430e0_idx'),
+            model_name="accessbasis",
+            index=models.Index(fields=["user", "kind"], name="access_acce_user_id_e430e0_idx"),
         ),
         migrations.AddIndex(
-            model_name='accessbasis',
-            index=models.Index(fields=['team', 'kind'], name='access_acce_team_id_cb7206_idx'),
+            model_name="accessbasis",
+            index=models.Index(fields=["team", "kind"], name="access_acce_team_id_cb7206_idx"),
         ),
         migrations.AddConstraint(
-            model_name='accessbasis',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('team__isnull', True), ('user__isnull', False)), models.Q(('team__isnull', False), ('user__isnull', True)), _connector='OR'), name='access_basis_names_a_user_or_a_team'),
+            model_name="accessbasis",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("team__isnull", True), ("user__isnull", False)),
+                    models.Q(("team__isnull", False), ("user__isnull", True)),
+                    _connector="OR",
+                ),
+                name="access_basis_names_a_user_or_a_team",
+            ),
         ),
     ]

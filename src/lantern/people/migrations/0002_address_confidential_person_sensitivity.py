@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='address',
-            name='confidential',
-            field=models.BooleanField(db_default=False, default=False, help_text="Hidden from everyone but the holding agency and the allocated worker, e.g. a victim's new address."),
+            model_name="address",
+            name="confidential",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Hidden from everyone but the holding agency and the allocated worker, e.g. a victim's new address.",
+            ),
         ),
         migrations.AddField(
-            model_name='person',
-            name='sensitivity',
-            field=models.CharField(choices=[('normal', 'Normal'), ('restricted', 'Restricted'), ('sealed', 'Sealed')], db_default='normal', default='normal', help_text='Sealed: seen only by those allocated, or in an approved emergency.', max_length=10),
+            model_name="person",
+            name="sensitivity",
+            field=models.CharField(
+                choices=[("normal", "Normal"), ("restricted", "Restricted"), ("sealed", "Sealed")],
+                db_default="normal",
+                default="normal",
+                help_text="Sealed: seen only by those allocated, or in an approved emergency.",
+                max_length=10,
+            ),
         ),
     ]
