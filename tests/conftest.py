@@ -35,6 +35,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_test_borough()
 
 
+@pytest.fixture(autouse=True)
+def every_person_shown_was_audited():
+    """The check over the whole suite: a test fails if any response it caused showed a
+    person without an audit event naming them (tests/support/audit_coverage.py)."""
+    from tests.support import audit_coverage
+
+    audit_coverage.unaudited.clear()
+    yield
+    assert not audit_coverage.unaudited, "\n".join(audit_coverage.unaudited)
+
+
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: 1 if item.get_closest_marker("e2e") else 0)
 

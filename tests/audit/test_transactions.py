@@ -34,17 +34,8 @@ def incoming(local_id: str = "AUD-1") -> SourceRecordIn:
 
 
 def receive_and_audit(actor, agency, local_id: str = "AUD-1") -> SourceRecord:
-    """What a service does: the business write and its audit event in one transaction."""
-    with transaction.atomic():
-        source = source_record_receive(actor=actor, agency=agency, record=incoming(local_id))
-        audit_record(
-            actor=actor,
-            action="collection",
-            operation="source_record.receive",
-            purpose="Record received from the police case system",
-            subjects=[Subject.of(source), Subject.person(source.person)],
-        )
-    return source
+    """A real service: the business write and its own audit event in one transaction."""
+    return source_record_receive(actor=actor, agency=agency, record=incoming(local_id))
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -105,7 +96,11 @@ def test_a_database_error_in_the_audit_write_undoes_it_and_refuses_the_action(
 def test_a_caught_audit_failure_still_rolls_back_the_callers_transaction(police, police_officer):
     before = counts()
     with audit_writes_fail(), transaction.atomic():
-        source_record_receive(actor=police_officer, agency=police, record=incoming())
+        Person.objects.create(
+            given_name="Mia",
+            family_name="Ashworth",
+            created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        )
         # A careless caller swallows the failure: the write must still not be committed.
         with contextlib.suppress(AuditWriteFailed):
             audit_record(

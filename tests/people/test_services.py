@@ -263,3 +263,31 @@ def test_relationships_are_checked(police):
             actor=None, person=child, related=child, kind="sibling", recorded_by=police
         ),
     )
+
+
+def test_a_failing_audit_write_refuses_the_write_and_leaves_nothing(police, police_officer):
+    from lantern.audit.models import AuditEvent
+    from lantern.audit.services import AuditWriteFailed
+    from lantern.audit.testing import audit_writes_fail
+
+    before, events = counts(), AuditEvent.objects.count()
+    with audit_writes_fail(), pytest.raises(AuditWriteFailed):
+        services.source_record_receive(actor=police_officer, agency=police, record=record())
+    assert counts() == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_every_write_is_audited_with_its_subjects(police, police_officer):
+    from lantern.audit.models import AuditEvent
+
+    source = services.source_record_receive(actor=police_officer, agency=police, record=record())
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.operation, event.actor) == (
+        "collection",
+        "source_record.receive",
+        police_officer,
+    )
+    assert {(s.record_type, s.record_id) for s in event.subjects.all()} == {
+        ("people.sourcerecord", str(source.pk)),
+        ("people.person", str(source.person_id)),
+    }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
 from lantern.core.validation import check_not_future, check_order, check_required, refuse
 from lantern.partners.models import Agency
@@ -34,6 +35,36 @@ from .models import (
 )
 
 EARLIEST_DATE_OF_BIRTH = dt.date(1900, 1, 1)
+
+
+def _saved(actor):
+    """The acting user, or None for the system (an agency's extract, the synthetic borough)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _audit_write(
+    actor,
+    action: str,
+    operation: str,
+    record,
+    purpose: str,
+    *,
+    person_id: int | None = None,
+    detail: dict | None = None,
+) -> None:
+    """Every write of personal data is recorded, last in its transaction (see the audit app)."""
+    person_id = person_id or getattr(record, "person_id", None)
+    subjects = [Subject.of(record, person_id=person_id)]
+    if person_id:
+        subjects.append(Subject("people.person", person_id, person_id))
+    audit_record(
+        actor=_saved(actor),
+        action=action,
+        operation=operation,
+        purpose=purpose,
+        subjects=subjects,
+        detail=detail,
+    )
 
 
 @dataclass(frozen=True)
@@ -195,6 +226,9 @@ def source_record_receive(
         raw=dict(raw) if raw is not None else _as_raw(record),
     )
     _write_parts(source, identifiers, addresses)
+    _audit_write(
+        actor, "collection", "source_record.receive", source, f"Record received from {agency.name}"
+    )
     return source
 
 
@@ -263,6 +297,14 @@ def source_record_correct(
         raw=_as_raw(record),
     )
     _write_parts(corrected, identifiers, addresses)
+    _audit_write(
+        actor,
+        "alteration",
+        "source_record.correct",
+        corrected,
+        f"Correction: {reason.strip()}",
+        detail={"version": corrected.version},
+    )
     return corrected
 
 
@@ -314,7 +356,7 @@ def event_record(
     sensitivity = sensitivity or event_type.default_sensitivity
     if sensitivity not in Sensitivity.values:
         refuse("sensitivity", f"Sensitivity must be one of {', '.join(Sensitivity.values)}")
-    return Event.objects.create(
+    event = Event.objects.create(
         source_record=source,
         event_type=event_type,
         occurred_at=occurred_at,
@@ -325,8 +367,17 @@ def event_record(
         details=dict(details or {}),
         sensitivity=sensitivity,
         recorded_at=clock.now(),
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        recorded_by=_saved(actor),
     )
+    _audit_write(
+        actor,
+        "collection",
+        "event.record",
+        event,
+        f"{event_type.name} recorded by {agency.name}",
+        person_id=source.person_id,
+    )
+    return event
 
 
 @transaction.atomic
@@ -351,7 +402,7 @@ def relationship_record(
         person=person, related=related, kind=kind, recorded_by=recorded_by
     ).exists():
         raise ValidationError({"kind": ["This relationship is already recorded"]})
-    return Relationship.objects.create(
+    relationship = Relationship.objects.create(
         person=person,
         related=related,
         kind=kind,
@@ -359,3 +410,15 @@ def relationship_record(
         started_on=started_on,
         ended_on=ended_on,
     )
+    audit_record(
+        actor=_saved(actor),
+        action="collection",
+        operation="relationship.record",
+        purpose=f"Relationship recorded by {recorded_by.name}",
+        subjects=[
+            Subject.person(person),
+            Subject.person(related),
+            Subject.of(relationship, person_id=person.pk),
+        ],
+    )
+    return relationship

@@ -13,6 +13,8 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Every response that names a person must have audited them (see tests/support).
+MIDDLEWARE = [*MIDDLEWARE, "tests.support.audit_coverage.AuditCoverageMiddleware"]  # noqa: F405
 AUDIT_ANCHOR_KEY = "test-only-audit-anchor-key-" + "k" * 40
 if not env_str("AUDIT_ANCHOR_DIR"):  # noqa: F405
     AUDIT_ANCHOR_DIR = VAR_DIR / "test-audit-anchors"  # noqa: F405

@@ -166,6 +166,14 @@ def borough_seed(
         loader = _Loader(Borough(people=people, seed=seed, today=today), progress)
         loader.run()
         access_seed(rng=loader.rng, today=today)
+        from lantern.audit.services import audit_record
+
+        audit_record(
+            actor=None, action="collection", operation="synth.seed",
+            purpose="The synthetic borough of Kestrelford was seeded: invented people only",
+            detail={"people": people, "seed": seed, "source_records": loader.records_written,
+                    "events": loader.events.written},
+        )
         BoroughSeed.objects.create(
             name=BOROUGH_NAME,
             seed=seed,
