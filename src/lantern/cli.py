@@ -51,7 +51,10 @@ def demo(argv: list[str]) -> int:
     if not BoroughSeed.objects.exists():
         print(f"Seeding the synthetic borough of Kestrelford ({args.people:,} people)...")
         call_command("seed", people=args.people, seed=args.seed)
+    from lantern.synth.demo_access import demo_allocations_ensure
+
     sign_ins = demo_users_ensure(today=clock.today())
+    demo_allocations_ensure(today=clock.today())
     address = f"http://127.0.0.1:{args.port}/"
     print()
     print("Lantern demo: synthetic data only. Nothing here is about a real person.")

@@ -93,7 +93,7 @@ def test_production_deploy_check_is_clean(tmp_path):
         "WARNING",
         env={
             "SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-" + "z" * 20,
-        "AUDIT_ANCHOR_KEY": "anchor-key-for-the-deploy-check-" + "a" * 20,
+            "AUDIT_ANCHOR_KEY": "anchor-key-for-the-deploy-check-" + "a" * 20,
             "DATABASE_URL": f"sqlite:///{tmp_path}/check.sqlite3",
             "ALLOWED_HOSTS": "lantern.example",
         },

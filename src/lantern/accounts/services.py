@@ -18,6 +18,20 @@ from .models import SignInAttempt, SignInOutcome, UserSession
 
 logger = logging.getLogger("lantern.accounts")
 
+
+def _audit(actor, operation: str, purpose: str, **detail) -> None:
+    """Account security events go into the same tamper-evident log as everything else."""
+    from lantern.audit.services import audit_record
+
+    audit_record(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action="security",
+        operation=operation,
+        purpose=purpose,
+        detail=detail,
+    )
+
+
 DEVICE_NAME = "Authenticator app"
 # A session's last_seen_at is written at most this often (the idle time-out itself is exact).
 SESSION_TOUCH_SECONDS = 60
@@ -31,6 +45,7 @@ def sign_in_attempt_record(
     )
     if outcome == SignInOutcome.LOCKED_OUT:
         logger.warning("Sign-in refused for %r from %s: locked", username, ip)
+    _audit(user, f"account.sign_in.{outcome}", "Signing in", username=username[:150], ip=ip or "")
     return attempt
 
 
@@ -66,6 +81,7 @@ def second_factor_enrolment_confirm(
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
     logger.info("Second factor set up for user %s", device.user_id)
+    _audit(device.user, "account.second_factor.set_up", "Authenticator app set up")
     return True
 
 
@@ -90,6 +106,7 @@ def second_factor_reset(*, actor, user, reason: str) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     user_sessions_end(user=user)
     logger.info("Second factor reset for %s by %s: %s", user.username, _who(actor), reason)
+    _audit(actor, "account.second_factor.reset", reason, user=user.username)
 
 
 # Sessions ------------------------------------------------------------------
@@ -145,6 +162,7 @@ def user_disable(*, actor, user, reason: str) -> None:
     user.disabled_reason = reason
     user.save(update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"])
     ended = user_sessions_end(user=user)
+    _audit(actor, "account.disable", reason, user=user.username, sessions_ended=ended)
     logger.info(
         "Account %s disabled by %s (%d sessions ended): %s",
         user.username,
@@ -163,6 +181,7 @@ def user_enable(*, actor, user) -> None:
     user.disabled_reason = ""
     user.save(update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"])
     logger.info("Account %s enabled by %s", user.username, _who(actor))
+    _audit(actor, "account.enable", "Account enabled", user=user.username)
 
 
 @transaction.atomic
@@ -173,6 +192,7 @@ def user_unlock(*, actor, user) -> None:
         username=user.username, user=user, ip=None, outcome=SignInOutcome.UNLOCKED
     )
     logger.info("Account %s unlocked by %s", user.username, _who(actor))
+    _audit(actor, "account.unlock", "Account unlocked", user=user.username)
 
 
 def _check_manager(actor) -> None:

@@ -169,10 +169,16 @@ def borough_seed(
         from lantern.audit.services import audit_record
 
         audit_record(
-            actor=None, action="collection", operation="synth.seed",
+            actor=None,
+            action="collection",
+            operation="synth.seed",
             purpose="The synthetic borough of Kestrelford was seeded: invented people only",
-            detail={"people": people, "seed": seed, "source_records": loader.records_written,
-                    "events": loader.events.written},
+            detail={
+                "people": people,
+                "seed": seed,
+                "source_records": loader.records_written,
+                "events": loader.events.written,
+            },
         )
         BoroughSeed.objects.create(
             name=BOROUGH_NAME,

@@ -70,3 +70,41 @@ class BreakGlassForm(forms.Form):
         label="Code from your authenticator app",
         error_messages={"required": "Enter the code from your authenticator app"},
     )
+
+
+class AuditSearchForm(forms.Form):
+    reference = forms.CharField(
+        required=False,
+        max_length=12,
+        label="Person reference",
+        help_text="The P- reference on the person's page",
+    )
+    username = forms.CharField(required=False, max_length=150, label="Username")
+    operation = forms.CharField(
+        required=False,
+        max_length=80,
+        label="Operation",
+        help_text="The start of it, for example person. or people.search",
+    )
+    outcome = forms.ChoiceField(
+        required=False,
+        label="Outcome",
+        choices=[("", "Any"), ("allowed", "Allowed"), ("refused", "Refused")],
+    )
+    date_from = forms.DateField(
+        required=False,
+        label="From (YYYY-MM-DD)",
+        error_messages={"invalid": "From must be a date like 2026-11-02"},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To (YYYY-MM-DD)",
+        error_messages={"invalid": "To must be a date like 2026-11-30"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "To must be the same as or after From")
+        return cleaned

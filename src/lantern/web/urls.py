@@ -7,6 +7,8 @@ urlpatterns = [
     path("people/", views.people_search, name="people-search"),
     path("people/export.csv", views.people_export, name="people-export"),
     path("people/<str:reference>/", views.person_detail, name="person"),
+    path("people/<str:reference>/access-log/", views.person_access_log, name="access-log"),
+    path("audit/", views.audit_search, name="audit-search"),
     path(
         "people/<str:reference>/emergency-access/", views.emergency_access, name="emergency-access"
     ),

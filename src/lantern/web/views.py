@@ -16,11 +16,12 @@ from lantern.access import policy
 from lantern.access import selectors as access_selectors
 from lantern.access import services as access_services
 from lantern.accounts.decorators import verified_required
+from lantern.audit import selectors as audit_selectors
 from lantern.core import clock
 from lantern.people import selectors
 from lantern.people.models import Person
 
-from .forms import BreakGlassForm, PeopleSearchForm
+from .forms import AuditSearchForm, BreakGlassForm, PeopleSearchForm
 
 PAGE_SIZE = 25
 
@@ -115,7 +116,15 @@ def person_detail(request, reference: str):
     except Person.DoesNotExist:
         raise Http404 from None
     file = selectors.person_file(user=request.user, person=person)
-    return render(request, "web/person_detail.html", {"file": file, "person": person})
+    return render(
+        request,
+        "web/person_detail.html",
+        {
+            "file": file,
+            "person": person,
+            "can_read_log": audit_selectors.may_read_log_of(request.user, person),
+        },
+    )
 
 
 @verified_required
@@ -163,6 +172,57 @@ def emergency_access(request, reference: str):
         except Person.DoesNotExist:
             raise Http404 from None
     return render(request, "web/emergency_access.html", {"form": form, "reference": reference})
+
+
+@verified_required
+@require_GET
+def person_access_log(request, reference: str):
+    """Who has looked: every recorded look at and change to a person."""
+    person = Person.objects.filter(reference=reference).first()
+    if person is None or not audit_selectors.may_read_log_of(request.user, person):
+        raise Http404
+    page = audit_selectors.person_access_log(
+        user=request.user, person=person, page=request.GET.get("page")
+    )
+    return render(
+        request, "web/access_log.html", {"person": person, "page": page, "query_string": ""}
+    )
+
+
+@verified_required
+@require_GET
+def audit_search(request):
+    """The data protection officer's search over the whole audit log."""
+    role = request.user.role
+    if role is None or not role.sees_audit:
+        raise Http404
+    form = AuditSearchForm(request.GET)
+    page, person = None, None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["reference"]:
+            person = Person.objects.filter(reference=data["reference"].strip().upper()).first()
+            if person is None:
+                form.add_error("reference", "There is no person with that reference")
+        if not form.errors:
+            query = audit_selectors.AuditQuery(
+                person_id=person.pk if person else None,
+                username=data["username"],
+                operation=data["operation"],
+                outcome=data["outcome"],
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+            )
+            page = audit_selectors.audit_search(
+                user=request.user, query=query, page=request.GET.get("page")
+            )
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/audit_search.html",
+        {"form": form, "page": page, "person": person, "query_string": params.urlencode()},
+    )
 
 
 def not_found(request, exception=None):
