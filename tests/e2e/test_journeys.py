@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from lantern.people.models import SourceRecord
@@ -22,9 +24,15 @@ def sign_in(page, username: str) -> None:
 
 
 def test_sign_in_search_and_open_a_person(page, screenshot):
+    """A child with a referral open at the front door: the front door sees every agency."""
     child = (
-        SourceRecord.objects.filter(agency__code__startswith="secondary-", events__isnull=False)
-        .select_related("person")
+        SourceRecord.objects.filter(
+            person__access_bases__kind="front_door",
+            sensitivity="normal",
+            date_of_birth__isnull=False,
+            person__source_records__events__isnull=False,
+        )
+        .select_related("person", "agency")
         .order_by("pk")
         .first()
     )
@@ -65,3 +73,42 @@ def test_a_scrutineer_sees_totals_and_no_search(page, screenshot):
     page.get_by_text("Records held, by agency").wait_for()
     assert page.get_by_role("link", name="Find a person").count() == 0
     screenshot("05-home-scrutineer")
+
+
+def test_emergency_access_then_who_has_looked(page, screenshot):
+    """A nurse with no relationship breaks glass; the DPO then sees it in the log."""
+    from lantern.people.models import Person
+    from tests.accounts.helpers import code_for
+
+    person = (
+        Person.objects.exclude(source_records__agency__code="kestrelford-nhs")
+        .filter(sensitivity="normal", access_bases__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    sign_in(page, "nhs.nurse")
+    page.goto(f"/people/{person.reference}/")
+    page.get_by_role("link", name="ask for emergency access").click()
+    page.get_by_label("Why do you need emergency access?").fill(
+        "Brought into the emergency department unconscious; need to know who is involved"
+    )
+    from django.contrib.auth import get_user_model
+
+    nurse = get_user_model().objects.get(username="nhs.nurse")
+    # The sign-in used this time step's code; a code works once, so use the next one.
+    from lantern.core import clock
+
+    next_code = code_for(nurse, clock.now() + dt.timedelta(seconds=30))
+    page.get_by_label("Code from your authenticator app").fill(next_code)
+    page.get_by_role("button", name="Open emergency access").click()
+    page.get_by_text("Emergency access is open for one hour").wait_for()
+    screenshot("06-emergency-access")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "dpo")
+    page.get_by_text("used emergency access").first.wait_for()
+    screenshot("07-dpo-home-alert")
+    page.goto(f"/people/{person.reference}/access-log/")
+    page.get_by_text("access.break_glass.open").wait_for()
+    assert "nhs.nurse" in page.content()
+    screenshot("08-who-has-looked")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
 from lantern.partners.models import Agency
 
@@ -37,3 +39,21 @@ def active_bases_for(*, user) -> QuerySet[AccessBasis]:
     return AccessBasis.objects.filter(
         Q(user=user), Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now)
     ).select_related("person")
+
+
+@transaction.atomic
+def home_alerts(*, user, limit: int = 5) -> tuple[list[Notification], list[AccessBasis]]:
+    """Unread notifications and the user's open emergency access, for the home page.
+    They name people (by reference), so showing them is recorded."""
+    notes = list(notifications_for(user=user, unread_only=True).select_related("person")[:limit])
+    emergency = list(active_bases_for(user=user).filter(kind="break_glass"))
+    people = {n.person for n in notes if n.person} | {b.person for b in emergency}
+    if people:
+        audit_record(
+            actor=user,
+            action="consultation",
+            operation="home.alerts",
+            purpose="Alerts and emergency access shown on the home page",
+            subjects=[Subject.person(p) for p in sorted(people, key=lambda p: p.pk)],
+        )
+    return notes, emergency

@@ -122,10 +122,18 @@ def grant_open(*, actor, person: Person, user, reason: str, ends_at: dt.datetime
 
 
 def _check_second_factor(user, token: str) -> None:
-    from django_otp import match_token
+    """The user proves it is still them: a fresh code, never one already used."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    if not token or match_token(user, token.strip()) is None:
-        refuse("token", "Enter the current code from your authenticator app")
+    from lantern.accounts.services import second_factor_verify
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if not token or device is None or not second_factor_verify(device=device, code=token.strip()):
+        refuse(
+            "token",
+            "Enter the current code from your authenticator app (a code works "
+            "once only: wait for the next one if you have just used it)",
+        )
 
 
 def _alert_owners_and_dpo(*, person: Person, message: str, kind: str) -> None:

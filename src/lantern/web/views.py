@@ -30,16 +30,15 @@ PAGE_SIZE = 25
 @require_GET
 def home(request):
     user = request.user
+    notifications, emergency = access_selectors.home_alerts(user=user)
     context = {
         "membership": user.membership,
-        "notifications": access_selectors.notifications_for(user=user, unread_only=True)[:5],
+        "notifications": notifications,
+        "emergency": emergency,
     }
     if policy.sees_case_data(user):
         context["recent_events"] = selectors.recent_events(user=user)
         context["people_known"] = selectors.people_known_count(user=user)
-        context["emergency"] = access_selectors.active_bases_for(user=user).filter(
-            kind="break_glass"
-        )
     else:
         year_ago = clock.today() - dt.timedelta(days=365)
         context["holdings"] = selectors.holdings_totals(since=year_ago)
