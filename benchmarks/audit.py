@@ -34,7 +34,7 @@ WRITES_TARGET = 1000
 
 
 def _setup_django(folder: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lantern.settings.demo")
     os.environ.setdefault("LANTERN_HOME", folder)
     import django
 
@@ -181,7 +181,8 @@ def main() -> int:
     base_env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
-        "DJANGO_SETTINGS_MODULE": "lantern.settings.test",
+        "DJANGO_SETTINGS_MODULE": "lantern.settings.demo",
+        "DEBUG": "false",  # the demo settings with DEBUG off: plain static files
     }
     base_env.pop("DATABASE_URL", None)
 
