@@ -207,9 +207,34 @@ def decoys(person, user, front_door, now) -> None:
     )
 
 
+def hub_for(user, number: int, items: list[dict]) -> Person | None:
+    """A person the user's own agency holds, related to every matrix person: their page
+    lists the related people the user may 'list'."""
+    from lantern.people.models import Relationship
+
+    if user.agency is None:
+        return None
+    now = clock.now()
+    hub = Person.objects.create(given_name="Hub", family_name=f"Hub{number:02d}", created_at=now)
+    SourceRecord.objects.create(
+        agency=user.agency,
+        local_id=f"HUB-{number}",
+        person=hub,
+        given_name="Hub",
+        family_name=hub.family_name,
+        received_at=now,
+    )
+    for item in items:
+        Relationship.objects.create(
+            person=hub, related=item["person"], kind="sibling", recorded_by=user.agency
+        )
+    return hub
+
+
 def test_the_authorisation_matrix(client):
     users = get_user_model().objects.in_bulk(PERSONAS, field_name="username")
     plans = {name: build(users[name], number) for number, name in enumerate(PERSONAS)}
+    hubs = {name: hub_for(users[name], number, plans[name]) for number, name in enumerate(PERSONAS)}
     checks, wrong = 0, []
 
     def check(expected: bool, actual: bool, what: str) -> None:
@@ -222,6 +247,20 @@ def test_the_authorisation_matrix(client):
         user = users[name]
         role = user.role.code
         sign_in_verified(client, user)
+        hub = hubs[name]
+        hub_page = client.get(f"/people/{hub.reference}/") if hub else None
+        hub_html = hub_page.content.decode() if hub_page and hub_page.status_code == 200 else ""
+        for item in plans[name]:
+            # list: the related people on a page the user may view
+            rels_now = (
+                {item["relationship"]} if has_relationship(user, item["relationship"]) else set()
+            )
+            check(
+                bool(hub_html)
+                and allowed(role, rels_now, "person", item["person"].sensitivity, "list"),
+                item["person"].reference in hub_html,
+                f"{name} / {item['relationship']} / {item['person'].sensitivity}: list",
+            )
         for item in plans[name]:
             person, relationship = item["person"], item["relationship"]
             rels = {relationship} if has_relationship(user, relationship) else set()
