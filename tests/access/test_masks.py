@@ -13,8 +13,13 @@ pytestmark = pytest.mark.django_db
 def test_a_confidential_address_is_withheld_from_other_agencies(
     client_for, mash_worker, nhs_nurse, open_referral
 ):
-    record = SourceRecord.objects.filter(agency=nhs_nurse.agency, sensitivity="normal",
-                                         addresses__isnull=False).order_by("pk").first()
+    record = (
+        SourceRecord.objects.filter(
+            agency=nhs_nurse.agency, sensitivity="normal", addresses__isnull=False
+        )
+        .order_by("pk")
+        .first()
+    )
     address = record.addresses.first()
     Address.objects.filter(pk=address.pk).update(confidential=True, line1="7 Hidden Walk")
     open_referral(record.person)
@@ -31,11 +36,17 @@ def test_a_confidential_address_is_withheld_from_other_agencies(
 def test_a_confidential_address_is_never_searchable_by_others(mash_worker, open_referral):
     from lantern.people import selectors
 
-    record = SourceRecord.objects.filter(agency__code="kestrelford-nhs", sensitivity="normal",
-                                         addresses__valid_to__isnull=False).order_by("pk").first()
+    record = (
+        SourceRecord.objects.filter(
+            agency__code="kestrelford-nhs", sensitivity="normal", addresses__valid_to__isnull=False
+        )
+        .order_by("pk")
+        .first()
+    )
     old = record.addresses.exclude(valid_to=None).first()
     Address.objects.filter(pk=old.pk).update(confidential=True, postcode="KF9 9ZZ")
     open_referral(record.person)
-    found = selectors.people_matching(user=mash_worker,
-                                      query=selectors.PeopleQuery(postcode="KF9 9ZZ"))
+    found = selectors.people_matching(
+        user=mash_worker, query=selectors.PeopleQuery(postcode="KF9 9ZZ")
+    )
     assert record.person not in found

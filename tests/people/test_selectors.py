@@ -149,13 +149,16 @@ def test_a_restricted_agency_record_is_named_but_not_shown_to_other_agencies(
     open_referral(person)
     file = selectors.person_file(user=mash_worker, person=person)
     assert restricted not in file.source_records
-    assert file.restricted_holders == ["Harbour Survivors' Service"]
+    assert file.withheld_holders == ["Harbour Survivors' Service"]
     page = client_for(mash_worker).get(f"/people/{person.reference}/").content.decode()
     assert restricted.local_id not in page
-    assert "A restricted record held by Harbour Survivors" in page.replace("&#x27;", "'")
+    assert (
+        "Harbour Survivors' Service holds a record about this person that is not shared"
+        in page.replace("&#x27;", "'")
+    )
     body = client_for(mash_worker).get(f"/api/v1/people/{person.reference}/").json()
     assert restricted.local_id not in str(body)
-    assert body["restricted_records_held_by"] == ["Harbour Survivors' Service"]
+    assert body["records_not_shared_held_by"] == ["Harbour Survivors' Service"]
 
 
 def test_the_holding_agency_sees_its_own_restricted_record():
@@ -166,4 +169,4 @@ def test_the_holding_agency_sees_its_own_restricted_record():
     ).first()
     worker = get_user_model().objects.get(username="support.worker")
     file = selectors.person_file(user=worker, person=restricted.person)
-    assert restricted in file.source_records and not file.restricted_holders
+    assert restricted in file.source_records and not file.withheld_holders

@@ -66,7 +66,7 @@ class RelationshipSerializer(serializers.Serializer):
 class PersonDetailSerializer(serializers.Serializer):
     person = PersonSummarySerializer()
     source_records = SourceRecordSerializer(many=True)
-    restricted_records_held_by = serializers.ListField(child=serializers.CharField())
+    records_not_shared_held_by = serializers.ListField(child=serializers.CharField())
     relationships = RelationshipSerializer(many=True)
     timeline = EventSerializer(many=True)
 

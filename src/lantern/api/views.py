@@ -88,7 +88,7 @@ class PersonDetail(APIView):
         data = {
             "person": person,
             "source_records": file.source_records,
-            "restricted_records_held_by": file.restricted_holders,
+            "records_not_shared_held_by": file.withheld_holders,
             "relationships": [
                 {
                     "reference": r.other.reference,

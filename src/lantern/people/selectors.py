@@ -225,14 +225,15 @@ class EventView:
     event: Event | None
     occurred_at: dt.datetime
     agency_name: str
-    shown: bool  # False: the user learns only that a restricted record exists
+    shown: bool  # False: the user learns only that the agency holds a record
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
 class PersonFile:
     person: Person
     source_records: list[SourceRecord]  # the records the user may read in full
-    restricted_holders: list[str]  # agencies holding a record the user may not read
+    withheld_holders: list[str]  # agencies holding a record not shared with the user
     relationships: list[RelationshipView]
     timeline: list[EventView]
     disagreements: dict[str, list[tuple[str, str]]]
@@ -257,7 +258,7 @@ def person_file(
         .values_list("pk", flat=True)
     )
     records = [r for r in held if r.pk in readable_ids]
-    restricted_holders = sorted(
+    withheld_holders = sorted(
         {
             r.agency.name
             for r in held
@@ -291,7 +292,11 @@ def person_file(
             continue
         timeline.append(
             EventView(
-                event if shown else None, event.occurred_at, event.source_record.agency.name, shown
+                event if shown else None,
+                event.occurred_at,
+                event.source_record.agency.name,
+                shown,
+                restricted=event.sensitivity == Sensitivity.RESTRICTED,
             )
         )
     purpose = purpose_for(user, person)
@@ -307,7 +312,7 @@ def person_file(
     return PersonFile(
         person=person,
         source_records=records,
-        restricted_holders=restricted_holders,
+        withheld_holders=withheld_holders,
         relationships=relationships,
         timeline=timeline,
         disagreements=_disagreements(records),
