@@ -287,6 +287,15 @@ def test_the_authorisation_matrix(client):
                 )
                 check(see, event.summary in html, f"{where}: event {event.summary}")
 
+            # edit: the correction form for each record (POSTs go through the same check)
+            if relationship in ("none", "holds_record", "allocated_worker", "break_glass"):
+                for record in item["records"]:
+                    form = client.get(f"/people/{person.reference}/records/{record.pk}/correct/")
+                    may_edit = can_view and allowed(
+                        role, record_rels(record), "source_record", record.sensitivity, "edit"
+                    )
+                    check(may_edit, form.status_code == 200, f"{where}: edit {record.local_id}")
+
             # search: found only through a record the user may read
             readable = any(
                 allowed(role, record_rels(r), "source_record", r.sensitivity, "view")

@@ -211,6 +211,24 @@ def person_get(*, user, reference: str, action: str = "view") -> Person:
         raise
 
 
+def source_record_for_edit(*, user, person: Person, record_id: int) -> SourceRecord:
+    """The current record, if the user may edit it; SourceRecord.DoesNotExist otherwise.
+    The form shows the record, so the look is recorded."""
+    source = (
+        policy.source_records_visible_to(user, "edit")
+        .select_related("agency")
+        .get(pk=record_id, person=person, is_current=True)
+    )
+    audit_record(
+        actor=user,
+        action=CONSULTATION,
+        operation="source_record.edit_form",
+        purpose=purpose_for(user, person),
+        subjects=[Subject.person(person), Subject.of(source, person_id=person.pk)],
+    )
+    return source
+
+
 @dataclass(frozen=True)
 class RelationshipView:
     other: Person
@@ -234,6 +252,7 @@ class PersonFile:
     person: Person
     source_records: list[SourceRecord]  # the records the user may read in full
     withheld_holders: list[str]  # agencies holding a record not shared with the user
+    editable_ids: set[int]  # the records the user may correct
     relationships: list[RelationshipView]
     timeline: list[EventView]
     disagreements: dict[str, list[tuple[str, str]]]
@@ -313,6 +332,11 @@ def person_file(
         person=person,
         source_records=records,
         withheld_holders=withheld_holders,
+        editable_ids=set(
+            policy.source_records_visible_to(user, "edit")
+            .filter(person=person, is_current=True)
+            .values_list("pk", flat=True)
+        ),
         relationships=relationships,
         timeline=timeline,
         disagreements=_disagreements(records),

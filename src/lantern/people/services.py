@@ -75,6 +75,7 @@ class AddressIn:
     line2: str = ""
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def _clean_addresses(addresses: Sequence[AddressIn]) -> list[AddressIn]:
                 postcode=postcode,
                 valid_from=address.valid_from,
                 valid_to=address.valid_to,
+                confidential=address.confidential,
             )
         )
     return cleaned
@@ -267,7 +269,14 @@ def _as_raw(record: SourceRecordIn) -> dict:
 def source_record_correct(
     *, actor, source: SourceRecord, record: SourceRecordIn, reason: str
 ) -> SourceRecord:
-    """Record a correction as a new version; the old version stays, no longer current."""
+    """Record a correction as a new version; the old version stays, no longer current.
+
+    Only someone the access policy lets edit the record may correct it (anyone else
+    is told it does not exist)."""
+    from lantern.access import policy
+
+    if _saved(actor) is not None and not policy.can(actor, "edit", source):
+        raise SourceRecord.DoesNotExist
     check_required("reason", "the reason for the correction", reason)
     source = SourceRecord.objects.select_for_update().get(pk=source.pk)
     if not source.is_current:
@@ -306,6 +315,34 @@ def source_record_correct(
         detail={"version": corrected.version},
     )
     return corrected
+
+
+def source_record_as_input(source: SourceRecord, **changes) -> SourceRecordIn:
+    """The record as it stands, as input for a correction, with some fields changed."""
+    values = {
+        "local_id": source.local_id,
+        "given_name": source.given_name,
+        "family_name": source.family_name,
+        "other_names": source.other_names,
+        "date_of_birth": source.date_of_birth,
+        "sex": source.sex,
+        "sensitivity": source.sensitivity,
+        "identifiers": {i.scheme: i.value for i in source.identifiers.filter(is_valid=True)},
+        "addresses": [
+            AddressIn(
+                line1=a.line1,
+                line2=a.line2,
+                town=a.town,
+                postcode=a.postcode,
+                valid_from=a.valid_from,
+                valid_to=a.valid_to,
+                confidential=a.confidential,
+            )
+            for a in source.addresses.all()
+        ],
+    }
+    values.update(changes)
+    return SourceRecordIn(**values)
 
 
 def event_type_resolve(event_type: EventType | str) -> EventType:

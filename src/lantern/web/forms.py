@@ -108,3 +108,23 @@ class AuditSearchForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "To must be the same as or after From")
         return cleaned
+
+
+class CorrectionForm(forms.Form):
+    given_name = forms.CharField(
+        max_length=100, label="Given name", error_messages={"required": "Enter a given name"}
+    )
+    family_name = forms.CharField(
+        max_length=100, label="Family name", error_messages={"required": "Enter a family name"}
+    )
+    date_of_birth = forms.DateField(
+        required=False,
+        label="Date of birth (YYYY-MM-DD)",
+        error_messages={"invalid": "Date of birth must be a real date, like 2012-03-27"},
+    )
+    reason = forms.CharField(
+        max_length=300,
+        label="Why are you correcting this record?",
+        help_text="For example: the day and month of birth were swapped",
+        error_messages={"required": "Enter why you are correcting this record"},
+    )

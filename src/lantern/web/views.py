@@ -19,9 +19,10 @@ from lantern.accounts.decorators import verified_required
 from lantern.audit import selectors as audit_selectors
 from lantern.core import clock
 from lantern.people import selectors
-from lantern.people.models import Person
+from lantern.people import services as people_services
+from lantern.people.models import Person, SourceRecord
 
-from .forms import AuditSearchForm, BreakGlassForm, PeopleSearchForm
+from .forms import AuditSearchForm, BreakGlassForm, CorrectionForm, PeopleSearchForm
 
 PAGE_SIZE = 25
 
@@ -221,6 +222,51 @@ def audit_search(request):
         request,
         "web/audit_search.html",
         {"form": form, "page": page, "person": person, "query_string": params.urlencode()},
+    )
+
+
+@verified_required
+@require_http_methods(["GET", "POST"])
+def record_correct(request, reference: str, record_id: int):
+    """Correct one agency's record: a new version with a reason; the old one is kept."""
+    try:
+        person = selectors.person_get(user=request.user, reference=reference)
+        source = selectors.source_record_for_edit(
+            user=request.user, person=person, record_id=record_id
+        )
+    except (Person.DoesNotExist, SourceRecord.DoesNotExist):
+        raise Http404 from None
+    initial = {
+        "given_name": source.given_name,
+        "family_name": source.family_name,
+        "date_of_birth": source.date_of_birth,
+    }
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            people_services.source_record_correct(
+                actor=request.user,
+                source=source,
+                reason=data["reason"],
+                record=people_services.source_record_as_input(
+                    source,
+                    given_name=data["given_name"],
+                    family_name=data["family_name"],
+                    date_of_birth=data["date_of_birth"],
+                ),
+            )
+        except SourceRecord.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, f"{source.agency.name} record {source.local_id} corrected.")
+            return redirect(reverse("web:person", args=[reference]) + "#records")
+    return render(
+        request, "web/record_correct.html", {"form": form, "person": person, "source": source}
     )
 
 
