@@ -123,3 +123,17 @@ def test_the_emergency_page_opens_access_and_the_person_page_then_shows(client_f
     )
     assert response.status_code == 302
     assert client.get(f"/people/{person.reference}/").status_code == 200
+
+
+def test_the_emergency_page_checks_the_code_before_saying_whether_a_reference_exists(
+    client_for, nhs_nurse
+):
+    client = client_for(nhs_nurse)
+    page = client.post(
+        "/people/P-NOTAREAL/emergency-access/", {"reason": REASON, "token": "000000"}
+    ).content.decode()
+    assert "Enter the current code" in page and "no person with that reference" not in page
+    page = client.post(
+        "/people/P-NOTAREAL/emergency-access/", {"reason": REASON, "token": code_for(nhs_nurse)}
+    ).content.decode()
+    assert "There is no person with that reference" in page

@@ -162,12 +162,35 @@ def break_glass_open(*, actor, person: Person, reason: str, token: str) -> Acces
     """Emergency access to a person the user has no relationship with: at most an hour,
     with a reason and the second factor again; the owners and the DPO are told at once.
     A sealed person needs a second person's approval instead (break_glass_request)."""
+    _check_break_glass(actor, reason)
+    _check_second_factor(actor, token)
+    return _break_glass_open(actor=actor, person=person, reason=reason)
+
+
+def _check_break_glass(actor, reason: str) -> None:
     if not policy.sees_case_data(actor):
         raise Person.DoesNotExist
     check_required("reason", "why you need emergency access", reason)
     if len(reason.strip()) < 10:
         refuse("reason", "Say why you need emergency access, in a sentence")
+
+
+@transaction.atomic
+def break_glass(*, actor, reference: str, reason: str, token: str):
+    """The emergency-access page: the reason and a fresh code are checked before anything
+    is looked up, so the page tells no one whether a reference exists without them.
+    Opens access (AccessBasis) or, for a sealed person, asks for approval (BreakGlassRequest)."""
+    _check_break_glass(actor, reason)
     _check_second_factor(actor, token)
+    person = Person.objects.filter(reference=reference.strip().upper()).first()
+    if person is None:
+        refuse("reference", "There is no person with that reference")
+    if person.sensitivity == Sensitivity.SEALED:
+        return _break_glass_request(actor=actor, person=person, reason=reason)
+    return _break_glass_open(actor=actor, person=person, reason=reason)
+
+
+def _break_glass_open(*, actor, person: Person, reason: str) -> AccessBasis:
     if person.sensitivity == Sensitivity.SEALED:
         refuse("person", "This record is sealed: ask for approval from a second person")
     basis = _basis_open(
@@ -190,10 +213,12 @@ def break_glass_open(*, actor, person: Person, reason: str, token: str) -> Acces
 @transaction.atomic
 def break_glass_request(*, actor, person: Person, reason: str, token: str) -> BreakGlassRequest:
     """Ask for emergency access to a sealed person; a second person must approve."""
-    if not policy.sees_case_data(actor):
-        raise Person.DoesNotExist
-    check_required("reason", "why you need emergency access", reason)
+    _check_break_glass(actor, reason)
     _check_second_factor(actor, token)
+    return _break_glass_request(actor=actor, person=person, reason=reason)
+
+
+def _break_glass_request(*, actor, person: Person, reason: str) -> BreakGlassRequest:
     request = BreakGlassRequest.objects.create(
         person=person, requested_by=actor, reason=reason.strip()[:500], requested_at=clock.now()
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from lantern.access import policy
 from lantern.access import selectors as access_selectors
 from lantern.access import services as access_services
+from lantern.access.models import BreakGlassRequest
 from lantern.accounts.decorators import verified_required
 from lantern.audit import selectors as audit_selectors
 from lantern.core import clock
@@ -135,42 +136,33 @@ def emergency_access(request, reference: str):
         raise Http404
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = Person.objects.filter(reference=reference).first()
         try:
-            if person is None:
-                form.add_error(None, "There is no person with that reference")
-            elif person.sensitivity == "sealed":
-                access_services.break_glass_request(
-                    actor=request.user,
-                    person=person,
-                    reason=form.cleaned_data["reason"],
-                    token=form.cleaned_data["token"],
-                )
-                messages.success(
-                    request,
-                    "Your request for emergency access has been sent. "
-                    "A second person must approve it.",
-                )
-                return redirect(reverse("web:home"))
-            else:
-                access_services.break_glass_open(
-                    actor=request.user,
-                    person=person,
-                    reason=form.cleaned_data["reason"],
-                    token=form.cleaned_data["token"],
-                )
-                messages.warning(
-                    request,
-                    "Emergency access is open for one hour. The record's "
-                    "owners and the data protection officer have been told.",
-                )
-                return redirect(reverse("web:person", args=[reference]))
+            opened = access_services.break_glass(
+                actor=request.user,
+                reference=reference,
+                reason=form.cleaned_data["reason"],
+                token=form.cleaned_data["token"],
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         except Person.DoesNotExist:
             raise Http404 from None
+        else:
+            if isinstance(opened, BreakGlassRequest):
+                messages.success(
+                    request,
+                    "Your request for emergency access has been sent. "
+                    "A second person must approve it.",
+                )
+                return redirect(reverse("web:home"))
+            messages.warning(
+                request,
+                "Emergency access is open for one hour. The record's "
+                "owners and the data protection officer have been told.",
+            )
+            return redirect(reverse("web:person", args=[reference]))
     return render(request, "web/emergency_access.html", {"form": form, "reference": reference})
 
 
