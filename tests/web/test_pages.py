@@ -96,3 +96,12 @@ def test_a_person_outside_ones_work_answers_404_not_403(client_for, school_dsl):
 
 def test_an_unknown_reference_answers_404(client_for, mash_worker):
     assert client_for(mash_worker).get(reverse("web:person", args=["P-NOPE"])).status_code == 404
+
+
+def test_the_front_door_home_lists_open_referrals(client_for, mash_worker, open_referral):
+    person = (
+        Person.objects.exclude(source_records__agency=mash_worker.agency).order_by("pk").first()
+    )
+    open_referral(person)
+    page = client_for(mash_worker).get(reverse("web:home")).content.decode()
+    assert "Referrals open at the front door" in page and person.reference in page

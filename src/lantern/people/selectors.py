@@ -453,6 +453,33 @@ def recent_events(*, user, days: int = 30, limit: int = 12) -> list[Event]:
     return shown
 
 
+@transaction.atomic
+def front_door_open(*, user, limit: int = 20) -> list[Person]:
+    """People with a referral open at the user's front door, oldest first, audited."""
+    if not policy.is_front_door(user):
+        return []
+    from lantern.access.models import AccessBasis
+
+    now = clock.now()
+    open_bases = AccessBasis.objects.filter(
+        person=OuterRef("pk"), kind="front_door", starts_at__lte=now
+    ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    people = list(
+        policy.people_visible_to(user, "list")
+        .filter(Exists(open_bases))
+        .order_by("family_name", "given_name", "pk")[:limit]
+    )
+    if people:
+        audit_record(
+            actor=user,
+            action=CONSULTATION,
+            operation="home.front_door",
+            purpose="Referrals open at the front door",
+            subjects=[Subject.person(p) for p in people],
+        )
+    return people
+
+
 @dataclass(frozen=True)
 class Holdings:
     people: int

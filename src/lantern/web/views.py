@@ -39,6 +39,7 @@ def home(request):
         "emergency": emergency,
     }
     if policy.sees_case_data(user):
+        context["front_door"] = selectors.front_door_open(user=user)
         context["recent_events"] = selectors.recent_events(user=user)
         context["people_known"] = selectors.people_known_count(user=user)
     else:
