@@ -25,9 +25,14 @@ NEW_PASSWORD = "a-long-test-password-1"
 def newcomer(db, settings):
     """An account outside the demo, never signed in, with no authenticator app."""
     settings.LANTERN_DEMO = False
-    return get_user_model().objects.create_user(
+    user = get_user_model().objects.create_user(
         username="new.starter", password=NEW_PASSWORD, first_name="Nia", last_name="Starter"
     )
+    from lantern.accounts.services import second_factor_enrolment_allow
+
+    with clock.frozen_at(MORNING - dt.timedelta(days=1)):
+        second_factor_enrolment_allow(actor=None, user=user, reason="New starter")
+    return user
 
 
 def _code_from_page(page: str, at: dt.datetime) -> str:
@@ -112,3 +117,24 @@ def test_next_time_the_code_page_is_asked_for_not_the_set_up(client, newcomer):
 
 def test_the_set_up_page_needs_the_password_first(client, newcomer):
     assert client.get(reverse("accounts:enrol"))["Location"] == reverse("accounts:sign-in")
+
+
+def test_a_password_alone_cannot_set_up_a_second_factor_without_an_open_window(client, settings):
+    """Outside the demo, someone who learns a new account's password cannot choose its app."""
+    settings.LANTERN_DEMO = False
+    get_user_model().objects.create_user(username="no.window", password=NEW_PASSWORD)
+    with clock.frozen_at(MORNING):
+        response = client.post(
+            reverse("accounts:sign-in"), {"username": "no.window", "password": NEW_PASSWORD}
+        )
+    assert response.status_code == 200
+    assert "setting one up has not been allowed" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user__username="no.window").exists()
+
+
+def test_the_window_closes_after_seven_days(client, newcomer):
+    with clock.frozen_at(MORNING + dt.timedelta(days=7)):
+        response = client.post(
+            reverse("accounts:sign-in"), {"username": "new.starter", "password": NEW_PASSWORD}
+        )
+    assert "setting one up has not been allowed" in response.content.decode()

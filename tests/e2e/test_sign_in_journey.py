@@ -54,9 +54,12 @@ def test_a_police_officer_signs_in_with_password_and_code(page, screenshot):
 
 def test_a_new_account_sets_up_an_authenticator_app(page, screenshot, settings):
     settings.LANTERN_DEMO = False
-    get_user_model().objects.create_user(
+    from lantern.accounts.services import second_factor_enrolment_allow
+
+    newcomer = get_user_model().objects.create_user(
         username="new.starter", password="a-long-test-password-1", first_name="Nia"
     )
+    second_factor_enrolment_allow(actor=None, user=newcomer, reason="New starter")
     page.goto("/sign-in/")
     page.get_by_label("Username").fill("new.starter")
     page.get_by_label("Password").fill("a-long-test-password-1")

@@ -42,6 +42,10 @@ NOTICE_KEY = "accounts.notice"
 
 WRONG_DETAILS = "Enter a correct username and password. Both are case-sensitive."
 DISABLED = "This account has been disabled. Ask your system administrator."
+NO_SECOND_FACTOR = (
+    "This account has no authenticator app set up, and setting one up has not been allowed. "
+    "Ask your system administrator to let you set one up."
+)
 BAD_CODE = (
     "The code is not right, or it has already been used. "
     "Enter the code your authenticator app shows now."
@@ -80,6 +84,10 @@ def password_step(request, *, username: str, password: str, next_url: str) -> Ou
             return Outcome(error=DISABLED)
         _record(username, known, ip, SignInOutcome.BAD_PASSWORD, at)
         return Outcome(error=_locked_now(username, at) or WRONG_DETAILS)
+    if selectors.second_factor_device(user) is None and not selectors.may_enrol(user, at):
+        # A password alone must never be enough to choose the second factor.
+        _record(username, user, ip, SignInOutcome.NO_SECOND_FACTOR, at)
+        return Outcome(error=NO_SECOND_FACTOR)
     _record(username, user, ip, SignInOutcome.PASSWORD_ACCEPTED, at)
     _pending_start(request, user=user, next_url=next_url, at=at)
     if selectors.second_factor_device(user) is None:

@@ -15,6 +15,13 @@ class User(AbstractUser):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     disabled_reason = models.TextField(blank=True)
+    may_enrol_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Until when this account may set up an authenticator app (opened by an "
+        "administrator for a new account or a lost phone). Outside the demo, an account with "
+        "no app cannot set one up after this.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -51,6 +58,7 @@ class SignInOutcome(models.TextChoices):
     LOCKED_OUT = "locked_out", "Refused: locked after too many failures"
     DISABLED = "disabled", "Refused: the account is disabled"
     UNLOCKED = "unlocked", "Unlocked by an administrator"
+    NO_SECOND_FACTOR = "no_second_factor", "Refused: no authenticator app, and none may be set up"
 
 
 # Failures count towards backoff and lockout; a success or an unlock starts the count again.

@@ -73,5 +73,15 @@ def second_factor_device(user, *, confirmed: bool = True) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
 
 
+def may_enrol(user, at) -> bool:
+    """Whether the account may set up an authenticator app now: always in the demo;
+    otherwise only while an administrator has opened a window for it."""
+    from django.conf import settings
+
+    if getattr(settings, "LANTERN_DEMO", False):
+        return True
+    return user.may_enrol_until is not None and at < user.may_enrol_until
+
+
 def sessions_for(user):
     return UserSession.objects.filter(user=user)

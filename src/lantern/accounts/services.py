@@ -33,6 +33,8 @@ def _audit(actor, operation: str, purpose: str, **detail) -> None:
 
 
 DEVICE_NAME = "Authenticator app"
+# How long a new account (or one whose phone was lost) may set up its authenticator app.
+ENROLMENT_WINDOW = dt.timedelta(days=7)
 # A session's last_seen_at is written at most this often (the idle time-out itself is exact).
 SESSION_TOUCH_SECONDS = 60
 
@@ -79,6 +81,7 @@ def second_factor_enrolment_confirm(
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    type(device.user).objects.filter(pk=device.user_id).update(may_enrol_until=None)
     TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
     logger.info("Second factor set up for user %s", device.user_id)
     _audit(device.user, "account.second_factor.set_up", "Authenticator app set up")
@@ -105,8 +108,20 @@ def second_factor_reset(*, actor, user, reason: str) -> None:
     reason = _reason(reason)
     TOTPDevice.objects.filter(user=user).delete()
     user_sessions_end(user=user)
+    user.may_enrol_until = clock.now() + ENROLMENT_WINDOW
+    user.save(update_fields=["may_enrol_until"])
     logger.info("Second factor reset for %s by %s: %s", user.username, _who(actor), reason)
     _audit(actor, "account.second_factor.reset", reason, user=user.username)
+
+
+@transaction.atomic
+def second_factor_enrolment_allow(*, actor, user, reason: str) -> None:
+    """Let a new account set up its authenticator app at its next sign-ins, for 7 days."""
+    _check_manager(actor)
+    reason = _reason(reason)
+    user.may_enrol_until = clock.now() + ENROLMENT_WINDOW
+    user.save(update_fields=["may_enrol_until"])
+    _audit(actor, "account.second_factor.allow", reason, user=user.username)
 
 
 # Sessions ------------------------------------------------------------------

@@ -4,6 +4,7 @@ lantern account disable USERNAME --reason "Left the council"
 lantern account enable USERNAME
 lantern account unlock USERNAME
 lantern account reset-second-factor USERNAME --reason "Lost phone"
+lantern account allow-second-factor USERNAME --reason "New starter"
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ class Command(BaseCommand):
         )
         reset.add_argument("username")
         reset.add_argument("--reason", required=True)
+        allow = actions.add_parser(
+            "allow-second-factor",
+            help="Let a new account set up its authenticator app within 7 days.",
+        )
+        allow.add_argument("username")
+        allow.add_argument("--reason", required=True)
 
     def handle(self, *args, action, username, reason=None, **options):
         user = get_user_model().objects.filter(username=username).first()
@@ -48,6 +55,9 @@ class Command(BaseCommand):
             elif action == "unlock":
                 services.user_unlock(actor=None, user=user)
                 done = "unlocked"
+            elif action == "allow-second-factor":
+                services.second_factor_enrolment_allow(actor=None, user=user, reason=reason)
+                done = "may set up an authenticator app at its sign-ins in the next 7 days"
             else:
                 services.second_factor_reset(actor=None, user=user, reason=reason)
                 done = "reset: it will set up an authenticator app at its next sign-in"
