@@ -198,14 +198,22 @@ def can(user, action: str, record: Record, purpose: str = "") -> bool:
     if role is None:
         return False
     if isinstance(record, Person):
-        record_type, relationships = "person", person_relationships(user, record)
-    elif isinstance(record, SourceRecord):
+        return person_permits(user, action, record, person_relationships(user, record))
+    if isinstance(record, SourceRecord):
         record_type, relationships = "source_record", record_relationships(user, record)
     else:
         record_type, relationships = "event", record_relationships(user, record)
     policy = table()
     return any(
         policy.allows(role, rel, record_type, record.sensitivity, action) for rel in relationships
+    )
+
+
+def person_permits(user, action: str, person: Person, relationships: set[str]) -> bool:
+    """`can` for a person whose relationships to the user are already known."""
+    role = _role_code(user)
+    return role is not None and any(
+        table().allows(role, rel, "person", person.sensitivity, action) for rel in relationships
     )
 
 
@@ -257,9 +265,10 @@ def _filter(
 
 
 # ---------------------------------------------------------------- field masks
-def may_see_confidential_address(user, source: SourceRecord) -> bool:
+def may_see_confidential_address(user, source: SourceRecord, relationships: set[str]) -> bool:
     """A confidential address (a victim's new address) is shown only to the agency that
-    holds it and to the person's allocated worker."""
+    holds it and to the person's allocated worker. `relationships` are the user's
+    relationships to the record's person (from `person_relationships`)."""
     if user.agency is not None and source.agency_id == user.agency.pk:
         return True
-    return Relationship.ALLOCATED_WORKER in person_relationships(user, source.person)
+    return Relationship.ALLOCATED_WORKER in relationships

@@ -18,19 +18,22 @@ from .services import Subject, audit_record
 PAGE_SIZE = 50
 
 
-def may_read_log_of(user, person) -> bool:
+def may_read_log_of(user, person, relationships: set[str] | None = None) -> bool:
     """The data protection officer may read anyone's access log; otherwise the person's
     owners: a user who may view them and whose agency holds their record or to whom
-    (or to whose team) they are allocated."""
+    (or to whose team) they are allocated. Pass the user's `relationships` to the person
+    when they are already known (the person page has them)."""
     from lantern.access import policy
 
     role = getattr(user, "role", None)
     if role is not None and role.sees_audit and user.is_active:
         return True
-    if not policy.can(user, "view", person):
-        return False
+    if relationships is None:
+        relationships = policy.person_relationships(user, person)
     owners = {"holds_record", "allocated_worker", "allocated_team"}
-    return bool(owners & policy.person_relationships(user, person))
+    return bool(owners & relationships) and policy.person_permits(
+        user, "view", person, relationships
+    )
 
 
 def _events(queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:

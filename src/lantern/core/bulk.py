@@ -11,7 +11,7 @@ its own keys.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -47,10 +47,6 @@ class BulkWriter:
         self.rows.append(row)
         if len(self.rows) >= self.batch_size:
             self.flush()
-
-    def extend(self, rows: Iterable[tuple]) -> None:
-        for row in rows:
-            self.add(row)
 
     def flush(self) -> None:
         if not self.rows:

@@ -40,10 +40,9 @@ from .models import (
 CONSULTATION = "consultation"
 
 
-def purpose_for(user, person: Person) -> str:
+def purpose_for(relationships: set[str]) -> str:
     """The justification for a look: the user's relationships to the person, in words."""
-    found = policy.person_relationships(user, person)
-    labels = [AccessRelationship(r).label for r in AccessRelationship.values if r in found]
+    labels = [AccessRelationship(r).label for r in AccessRelationship.values if r in relationships]
     return "; ".join(labels) or "No relationship"
 
 
@@ -53,10 +52,6 @@ class PeopleQuery:
     date_of_birth: dt.date | None = None
     postcode: str = ""
     identifier: str = ""
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.name.strip() or self.date_of_birth or self.postcode or self.identifier)
 
     def described(self) -> dict:
         return {k: str(v) for k, v in vars(self).items() if v}
@@ -223,7 +218,7 @@ def source_record_for_edit(*, user, person: Person, record_id: int) -> SourceRec
         actor=user,
         action=CONSULTATION,
         operation="source_record.edit_form",
-        purpose=purpose_for(user, person),
+        purpose=purpose_for(policy.person_relationships(user, person)),
         subjects=[Subject.person(person), Subject.of(source, person_id=person.pk)],
     )
     return source
@@ -258,6 +253,7 @@ class PersonFile:
     disagreements: dict[str, list[tuple[str, str]]]
     purpose: str
     masked_addresses: int
+    access: frozenset[str]  # the user's relationships to the person
 
 
 @transaction.atomic
@@ -284,9 +280,10 @@ def person_file(
             if r.pk not in readable_ids and r.sensitivity != Sensitivity.SEALED
         }
     )
+    access = policy.person_relationships(user, person)
     masked = 0
     for record in records:
-        if not policy.may_see_confidential_address(user, record):
+        if not policy.may_see_confidential_address(user, record, access):
             kept = [a for a in record.addresses.all() if not a.confidential]
             masked += len(record.addresses.all()) - len(kept)
             record.shown_addresses = kept
@@ -318,7 +315,7 @@ def person_file(
                 restricted=event.sensitivity == Sensitivity.RESTRICTED,
             )
         )
-    purpose = purpose_for(user, person)
+    purpose = purpose_for(access)
     _audit_file(
         user,
         person,
@@ -342,6 +339,7 @@ def person_file(
         disagreements=_disagreements(records),
         purpose=purpose,
         masked_addresses=masked,
+        access=frozenset(access),
     )
 
 

@@ -58,7 +58,6 @@ class Individual:
     role: str = "adult"  # adult or child
     parents: list[int] = field(default_factory=list)
     partner: int | None = None
-    school: int | None = None
 
     def age(self, on: dt.date) -> int:
         return on.year - self.dob.year - ((on.month, on.day) < (self.dob.month, self.dob.day))
@@ -104,14 +103,6 @@ class PlannedScenario:
     description: str
     facts: dict
     members: list[tuple[int, str]]
-
-
-@dataclass
-class Relation:
-    person: int  # individual keys; `related` is `person`'s <kind>
-    related: int
-    kind: str
-    agency: str
 
 
 class Borough:

@@ -124,7 +124,7 @@ def person_detail(request, reference: str):
         {
             "file": file,
             "person": person,
-            "can_read_log": audit_selectors.may_read_log_of(request.user, person),
+            "can_read_log": audit_selectors.may_read_log_of(request.user, person, file.access),
         },
     )
 
