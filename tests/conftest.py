@@ -51,61 +51,35 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _persona(username: str):
-    return get_user_model().objects.get(username=username)
+    """A fixture for one of the demo's sign-ins (each role has one)."""
+
+    @pytest.fixture
+    def persona(db):
+        return get_user_model().objects.get(username=username)
+
+    return persona
 
 
-@pytest.fixture
-def mash_worker(db):
-    return _persona("mash.worker")
+def _agency(code: str):
+    @pytest.fixture
+    def agency(db):
+        from lantern.partners.models import Agency
+
+        return Agency.objects.get(code=code)
+
+    return agency
 
 
-@pytest.fixture
-def social_worker(db):
-    return _persona("social.worker")
-
-
-@pytest.fixture
-def police_officer(db):
-    return _persona("police.officer")
-
-
-@pytest.fixture
-def nhs_nurse(db):
-    return _persona("nhs.nurse")
-
-
-@pytest.fixture
-def school_dsl(db):
-    return _persona("school.dsl")
-
-
-@pytest.fixture
-def scrutineer(db):
-    return _persona("scrutineer")
-
-
-@pytest.fixture
-def dpo(db):
-    return _persona("dpo")
-
-
-@pytest.fixture
-def sysadmin(db):
-    return _persona("admin")
-
-
-@pytest.fixture
-def police(db):
-    from lantern.partners.models import Agency
-
-    return Agency.objects.get(code="northmoor-police")
-
-
-@pytest.fixture
-def council(db):
-    from lantern.partners.models import Agency
-
-    return Agency.objects.get(code="kestrelford-childrens-services")
+mash_worker = _persona("mash.worker")
+social_worker = _persona("social.worker")
+police_officer = _persona("police.officer")
+nhs_nurse = _persona("nhs.nurse")
+school_dsl = _persona("school.dsl")
+scrutineer = _persona("scrutineer")
+dpo = _persona("dpo")
+sysadmin = _persona("admin")
+police = _agency("northmoor-police")
+council = _agency("kestrelford-childrens-services")
 
 
 @pytest.fixture
