@@ -33,6 +33,9 @@ class TrueIdentity(models.Model):
         SourceRecord, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     individual = models.PositiveIntegerField(db_index=True)
+    household = models.PositiveIntegerField(
+        default=0, help_text="The household the individual lived in: siblings and twins share one."
+    )
 
     def __str__(self) -> str:
         return f"record {self.source_record_id} is individual {self.individual}"

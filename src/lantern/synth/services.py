@@ -390,7 +390,7 @@ class _Loader:
         self.relationships = BulkWriter(
             Relationship, ["person", "related", "kind", "recorded_by", "started_on", "ended_on"]
         )
-        self.truth = BulkWriter(TrueIdentity, ["source_record", "individual"])
+        self.truth = BulkWriter(TrueIdentity, ["source_record", "individual", "household"])
         self.next_person = next_id(Person)
         self.next_record = next_id(SourceRecord)
         self.records_written = 0
@@ -572,7 +572,7 @@ class _Loader:
                     rec.moved_on,
                 )
             )
-        self.truth.add((record_id, person.key))
+        self.truth.add((record_id, person.key, person.household))
         if placed is not None:
             placed.setdefault(person.key, {})[rec.agency] = (record_id, person_id)
         return record_id, person_id
