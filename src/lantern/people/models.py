@@ -63,6 +63,14 @@ class Person(models.Model):
         help_text="Sealed: seen only by those allocated, or in an approved emergency.",
     )
     created_at = models.DateTimeField()
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Set when linkage found this was the same individual as another person.",
+    )
 
     class Meta:
         indexes = [

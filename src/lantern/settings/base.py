@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "lantern.partners",
     "lantern.people",
     "lantern.access",
+    "lantern.linkage",
     "lantern.synth",
     "lantern.web",
     "lantern.api",

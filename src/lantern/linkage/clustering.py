@@ -1,0 +1,104 @@
+"""Joining linked records into people, without ever joining two records a person kept apart.
+
+Plain connected components over the engine's links would merge two different
+children through a third record that looks like both of them (twins through a
+misspelt record, siblings through a parent's). So clusters are grown greedily,
+strongest link first, and a link is refused when it would put into one cluster
+two records that must stay apart: a pair a reviewer decided are different
+people, or a pair waiting for review because they share a household.
+
+Must-links (records already one person, pairs a reviewer decided are the same)
+are joined first and are never refused; a must-link that breaks a keep-apart
+pair is reported as a conflict for a human, not silently applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Clusters:
+    """Which cluster each record is in (records on their own are left out)."""
+
+    of: dict[Hashable, Hashable] = field(default_factory=dict)
+    refused: list[tuple[Hashable, Hashable]] = field(default_factory=list)
+    conflicts: list[tuple[Hashable, Hashable]] = field(default_factory=list)
+
+    def groups(self) -> dict[Hashable, list[Hashable]]:
+        found: dict[Hashable, list[Hashable]] = {}
+        for record, root in self.of.items():
+            found.setdefault(root, []).append(record)
+        return found
+
+
+class _Forest:
+    def __init__(self, apart: Iterable[tuple[Hashable, Hashable]]):
+        self.parent: dict[Hashable, Hashable] = {}
+        self.members: dict[Hashable, set] = {}
+        self.apart: dict[Hashable, set] = {}
+        for a, b in apart:
+            if a == b:
+                continue
+            self.apart.setdefault(self.find(a), set()).add(b)
+            self.apart.setdefault(self.find(b), set()).add(a)
+
+    def find(self, x: Hashable) -> Hashable:
+        parent = self.parent
+        if x not in parent:
+            parent[x] = x
+            self.members[x] = {x}
+            return x
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    def clash(self, ra: Hashable, rb: Hashable) -> bool:
+        apart_a, apart_b = self.apart.get(ra), self.apart.get(rb)
+        if apart_a and not apart_a.isdisjoint(self.members[rb]):
+            return True
+        return bool(apart_b) and not apart_b.isdisjoint(self.members[ra])
+
+    def union(self, ra: Hashable, rb: Hashable) -> None:
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
+        moved = self.apart.pop(rb, None)
+        if moved:
+            self.apart.setdefault(ra, set()).update(moved)
+
+
+def cluster(
+    *,
+    must: Iterable[tuple[Hashable, Hashable]] = (),
+    links: Iterable[tuple[Hashable, Hashable, float]] = (),
+    apart: Iterable[tuple[Hashable, Hashable]] = (),
+) -> Clusters:
+    """Clusters from must-links, then scored links strongest first, keeping `apart` pairs apart."""
+    forest = _Forest(apart)
+    result = Clusters()
+    for a, b in must:
+        ra, rb = forest.find(a), forest.find(b)
+        if ra == rb:
+            continue
+        if forest.clash(ra, rb):
+            result.conflicts.append((a, b))
+        forest.union(ra, rb)
+    for a, b, _weight in sorted(links, key=lambda link: -link[2]):
+        ra, rb = forest.find(a), forest.find(b)
+        if ra == rb:
+            continue
+        if forest.clash(ra, rb):
+            result.refused.append((a, b))
+            continue
+        forest.union(ra, rb)
+    for record in list(forest.parent):
+        root = forest.find(record)
+        if len(forest.members[root]) > 1:
+            result.of[record] = root
+    return result

@@ -1,0 +1,55 @@
+"""Clusters grow strongest link first and never join records that must stay apart."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lantern.linkage.clustering import cluster
+
+
+def test_links_join_records_transitively():
+    result = cluster(links=[(1, 2, 5.0), (2, 3, 4.0)])
+    assert result.of[1] == result.of[2] == result.of[3]
+    assert not result.refused
+
+
+def test_a_third_record_cannot_join_two_records_kept_apart():
+    # Twins 1 and 3 share a household; record 2 is a misspelt record that looks like both.
+    result = cluster(links=[(1, 2, 9.0), (2, 3, 8.0)], apart=[(1, 3)])
+    assert result.of[1] == result.of[2]
+    assert 3 not in result.of
+    assert result.refused == [(2, 3)]
+
+
+def test_the_stronger_link_wins_the_contested_record():
+    result = cluster(links=[(1, 2, 3.0), (2, 3, 8.0)], apart=[(1, 3)])
+    assert result.of[2] == result.of[3]
+    assert 1 not in result.of
+
+
+def test_must_links_are_kept_and_a_clash_is_reported_not_hidden():
+    result = cluster(must=[(1, 2), (2, 3)], apart=[(1, 3)])
+    assert result.of[1] == result.of[3]
+    assert result.conflicts == [(2, 3)]
+
+
+def test_records_on_their_own_are_left_out():
+    assert cluster(links=[], apart=[(1, 2)]).of == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    links=st.lists(
+        st.tuples(st.integers(0, 15), st.integers(0, 15), st.floats(-10, 10)), max_size=40
+    ),
+    apart=st.lists(st.tuples(st.integers(0, 15), st.integers(0, 15)), max_size=8),
+)
+def test_no_cluster_ever_holds_a_pair_kept_apart(links, apart):
+    result = cluster(links=links, apart=apart)
+    for a, b in apart:
+        if a != b and a in result.of and b in result.of:
+            assert result.of[a] != result.of[b]
+    # Every link not refused ended with its two records together.
+    refused = set(result.refused)
+    for a, b, _ in links:
+        if a != b and (a, b) not in refused:
+            assert result.of[a] == result.of[b]
