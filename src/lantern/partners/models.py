@@ -65,6 +65,9 @@ class Role(models.Model):
     sees_totals = models.BooleanField(default=False)
     sees_audit = models.BooleanField(default=False)
     manages_users = models.BooleanField(default=False)
+    decides_linkage = models.BooleanField(
+        default=False, help_text="Decides whether two records are the same person."
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -20,6 +20,7 @@ ROLE_FIELDS = {
     "sees_totals": Field(bool, required=False, default=False),
     "sees_audit": Field(bool, required=False, default=False),
     "manages_users": Field(bool, required=False, default=False),
+    "decides_linkage": Field(bool, required=False, default=False),
 }
 
 
