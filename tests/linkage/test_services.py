@@ -76,7 +76,7 @@ def test_a_role_that_does_not_decide_linkage_is_refused(police_officer, seen_pai
 
 @pytest.mark.django_db
 def test_a_decider_who_cannot_see_a_record_is_refused_and_nothing_changes(mash_worker):
-    (p1, r1), (p2, r2) = two_people()  # no open referral: the front door sees neither
+    (_, r1), (p2, r2) = two_people()  # no open referral: the front door sees neither
     pair = pair_of(r1, r2)
     with pytest.raises(ValidationError, match="cannot see one of these records"):
         services.review_decide(actor=mash_worker, pair=pair, same=True, reason="x")
@@ -97,9 +97,9 @@ def test_a_merge_carries_the_allocations_with_it(mash_worker, seen_pair):
     assert bases  # the open referral
     into = seen_pair.record_a.person
     services.person_merge(actor=mash_worker, into=into, other=other, reason="Same child")
-    assert set(
-        AccessBasis.objects.filter(pk__in=bases).values_list("person_id", flat=True)
-    ) == {into.pk}
+    assert set(AccessBasis.objects.filter(pk__in=bases).values_list("person_id", flat=True)) == {
+        into.pk
+    }
 
 
 @pytest.mark.django_db

@@ -140,8 +140,10 @@ def _audit_moves(actor, operation: str, purpose: str, changes: Sequence[LinkChan
 @transaction.atomic
 def review_decide(*, actor, pair: ReviewPair, same: bool, reason: str) -> ReviewPair:
     """A reviewer decides: the same person (their records join) or not (never proposed again)."""
-    pair = ReviewPair.objects.select_for_update().select_related("record_a", "record_b").get(
-        pk=pair.pk
+    pair = (
+        ReviewPair.objects.select_for_update()
+        .select_related("record_a", "record_b")
+        .get(pk=pair.pk)
     )
     _check_decider(actor, [pair.record_a, pair.record_b])
     check_required("reason", "the reason for your decision", reason)
@@ -218,8 +220,8 @@ def record_split(*, actor, record: SourceRecord, reason: str) -> Person:
 @transaction.atomic
 def change_undo(*, actor, change: LinkChange, reason: str) -> LinkChange:
     """Put one moved record back where it was; a reviewer's decision goes back to pending."""
-    change = LinkChange.objects.select_for_update().select_related("source_record").get(
-        pk=change.pk
+    change = (
+        LinkChange.objects.select_for_update().select_related("source_record").get(pk=change.pk)
     )
     if change.undone_at is not None:
         refuse("change", "This change has already been undone")

@@ -1,0 +1,122 @@
+"""Reading linkage decisions, through the access policy, every look audited.
+
+A reviewer sees a pair only when the policy lets them view both records: a pair
+with one hidden record is not listed, not counted and answers 404, exactly like
+the record itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+
+from lantern.access import policy
+from lantern.audit.services import Subject, audit_record
+from lantern.people.models import Address, Identifier, Person, SourceRecord
+
+from .models import LinkChange, ReviewPair, ReviewStatus
+
+CONSULTATION = "consultation"
+
+
+def decides_linkage(user) -> bool:
+    role = getattr(user, "role", None)
+    return bool(role and role.decides_linkage and policy.sees_case_data(user))
+
+
+def _pairs_visible_to(user) -> QuerySet[ReviewPair]:
+    if not decides_linkage(user):
+        return ReviewPair.objects.none()
+    visible = policy.source_records_visible_to(user, "view").values("pk")
+    return ReviewPair.objects.filter(record_a__in=visible, record_b__in=visible)
+
+
+def _subjects(pairs) -> list[Subject]:
+    subjects = []
+    for pair in pairs:
+        for record in (pair.record_a, pair.record_b):
+            subjects.append(Subject.of(record))
+    return subjects
+
+
+@transaction.atomic
+def review_queue(*, user, page: int | str | None, page_size: int = 25) -> Page:
+    """Pairs waiting for a decision that the user may see, most likely matches first."""
+    pairs = (
+        _pairs_visible_to(user)
+        .filter(status=ReviewStatus.PENDING)
+        .select_related("record_a__agency", "record_b__agency")
+        .order_by("-match_probability", "pk")
+    )
+    shown = Paginator(pairs, page_size).get_page(page)
+    shown.object_list = list(shown.object_list)
+    audit_record(
+        actor=user,
+        action=CONSULTATION,
+        operation="linkage.review.list",
+        purpose="Linkage review: pairs waiting for a decision",
+        subjects=_subjects(shown.object_list),
+        detail={"page": shown.number, "count": shown.paginator.count},
+    )
+    return shown
+
+
+@dataclass
+class RecordSide:
+    record: SourceRecord
+    identifiers: list[Identifier]
+    addresses: list[Address]
+    person: Person
+
+
+@dataclass
+class PairView:
+    pair: ReviewPair
+    a: RecordSide
+    b: RecordSide
+
+
+def _side(record: SourceRecord) -> RecordSide:
+    return RecordSide(
+        record=record,
+        identifiers=list(record.identifiers.order_by("scheme")),
+        addresses=[a for a in record.addresses.order_by("-valid_from") if not a.confidential],
+        person=record.person,
+    )
+
+
+@transaction.atomic
+def review_pair_get(*, user, pk: int) -> PairView:
+    """The two records side by side; ReviewPair.DoesNotExist (a 404) if either is hidden."""
+    pair = (
+        _pairs_visible_to(user)
+        .select_related("record_a__agency", "record_a__person", "record_b__agency")
+        .select_related("record_b__person", "decided_by")
+        .get(pk=pk)
+    )
+    audit_record(
+        actor=user,
+        action=CONSULTATION,
+        operation="linkage.review.view",
+        purpose="Linkage review: are these two records the same person?",
+        subjects=[
+            *_subjects([pair]),
+            Subject.person(pair.record_a.person),
+            Subject.person(pair.record_b.person),
+        ],
+        detail={"pair": pair.pk},
+    )
+    return PairView(pair=pair, a=_side(pair.record_a), b=_side(pair.record_b))
+
+
+def link_changes_for(*, person: Person, record_ids: set[int]) -> list[LinkChange]:
+    """How the person's records came together, for the person page: only changes to
+    records the caller already showed (and audited) there."""
+    return list(
+        LinkChange.objects.filter(source_record_id__in=record_ids)
+        .select_related("source_record__agency", "made_by")
+        .order_by("-made_at", "-pk")[:50]
+    )
