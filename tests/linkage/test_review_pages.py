@@ -1,7 +1,7 @@
 """The review pages: only pairs the reviewer may see both records of, decisions recorded."""
 
 import pytest
-from tests.linkage.test_services import pair_of, two_people
+from tests.linkage.helpers import pair_of, two_people
 
 from lantern.audit.models import AuditEvent
 from lantern.linkage.models import ReviewStatus

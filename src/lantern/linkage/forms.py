@@ -16,3 +16,12 @@ class ReviewDecisionForm(forms.Form):
         "different first names",
         error_messages={"required": "Enter the reason for your decision"},
     )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Why",
+        help_text="This is recorded with the change and shown on the person's page",
+        error_messages={"required": "Enter the reason"},
+    )

@@ -120,3 +120,39 @@ def link_changes_for(*, person: Person, record_ids: set[int]) -> list[LinkChange
         .select_related("source_record__agency", "made_by")
         .order_by("-made_at", "-pk")[:50]
     )
+
+
+@transaction.atomic
+def record_for_decision(*, user, record_id: int) -> SourceRecord:
+    """A current record the user may view and decide on; SourceRecord.DoesNotExist if not."""
+    if not decides_linkage(user):
+        raise SourceRecord.DoesNotExist
+    record = (
+        policy.source_records_visible_to(user, "view")
+        .select_related("agency", "person")
+        .get(pk=record_id, is_current=True)
+    )
+    _audit_look(user, record, "linkage.record.view", "Linkage: should this record be split off?")
+    return record
+
+
+@transaction.atomic
+def change_for_decision(*, user, change_id: int) -> LinkChange:
+    if not decides_linkage(user):
+        raise LinkChange.DoesNotExist
+    visible = policy.source_records_visible_to(user, "view").values("pk")
+    change = LinkChange.objects.select_related(
+        "source_record__agency", "source_record__person"
+    ).get(pk=change_id, source_record__in=visible)
+    _audit_look(user, change.source_record, "linkage.change.view", "Linkage: undo a change?")
+    return change
+
+
+def _audit_look(user, record: SourceRecord, operation: str, purpose: str) -> None:
+    audit_record(
+        actor=user,
+        action=CONSULTATION,
+        operation=operation,
+        purpose=purpose,
+        subjects=[Subject.of(record), Subject.person(record.person)],
+    )

@@ -185,6 +185,23 @@ def _attach_holdings(people: Sequence[Person], *, user) -> None:
         person.postcodes = sorted({r.postcode for r in held if r.postcode and r.pk in readable})
 
 
+def merged_reference(*, user, reference: str) -> str | None:
+    """The reference of the person a merged person became, if the user may view them.
+
+    None when the person was not merged, or when the user may not see the person they
+    became: then the old reference answers 404 like any hidden record."""
+    seen: set[str] = set()
+    target = Person.objects.filter(reference=reference, merged_into__isnull=False).first()
+    if target is None:
+        return None
+    while target.merged_into_id is not None and target.reference not in seen:
+        seen.add(target.reference)
+        target = Person.objects.get(pk=target.merged_into_id)
+    if not policy.people_visible_to(user, "view").filter(pk=target.pk).exists():
+        return None
+    return target.reference
+
+
 def person_get(*, user, reference: str, action: str = "view") -> Person:
     """The person, if the user may `action` them; Person.DoesNotExist otherwise (a 404).
 

@@ -19,6 +19,7 @@ from lantern.access.models import BreakGlassRequest
 from lantern.accounts.decorators import verified_required
 from lantern.audit import selectors as audit_selectors
 from lantern.core import clock
+from lantern.linkage import selectors as linkage_selectors
 from lantern.people import selectors
 from lantern.people import services as people_services
 from lantern.people.models import Person, SourceRecord
@@ -113,11 +114,16 @@ def people_export(request):
 @verified_required
 @require_GET
 def person_detail(request, reference: str):
+    merged_into = selectors.merged_reference(user=request.user, reference=reference)
+    if merged_into:
+        messages.info(request, f"Person {reference} was found to be this person, and merged.")
+        return redirect(reverse("web:person", args=[merged_into]))
     try:
         person = selectors.person_get(user=request.user, reference=reference)
     except Person.DoesNotExist:
         raise Http404 from None
     file = selectors.person_file(user=request.user, person=person)
+    shown = {record.pk for record in file.source_records}
     return render(
         request,
         "web/person_detail.html",
@@ -125,6 +131,8 @@ def person_detail(request, reference: str):
             "file": file,
             "person": person,
             "can_read_log": audit_selectors.may_read_log_of(request.user, person, file.access),
+            "decides_linkage": linkage_selectors.decides_linkage(request.user),
+            "link_changes": linkage_selectors.link_changes_for(person=person, record_ids=shown),
         },
     )
 
