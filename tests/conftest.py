@@ -24,7 +24,11 @@ def seed_test_borough() -> None:
     from lantern.synth.demo_access import demo_allocations_ensure
     from lantern.synth.services import borough_seed
 
+    from lantern.linkage.frames import source_records_frame
+    from lantern.linkage.matching import keys_rebuild
+
     borough_seed(people=TEST_PEOPLE, seed=TEST_SEED, today=TEST_TODAY)
+    keys_rebuild(source_records_frame())  # what `lantern link` leaves for the front door
     demo_users_ensure(today=TEST_TODAY)
     demo_allocations_ensure(today=TEST_TODAY)
 

@@ -35,6 +35,23 @@ class MatchKey(models.Model):
         return f"{self.key} -> record {self.source_record_id}"
 
 
+class NameFrequency(models.Model):
+    """How common each standardised name is among current records: a shared rare name is
+    stronger evidence than a shared common one (term-frequency adjustment)."""
+
+    column = models.CharField(max_length=20)
+    value = models.CharField(max_length=100)
+    share = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["column", "value"], name="name_frequency_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column} {self.value}: {self.share:.6f}"
+
+
 class LinkRun(models.Model):
     class Mode(models.TextChoices):
         ALL = "all", "All source records"

@@ -17,6 +17,7 @@ from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
 from lantern.people.models import Address, Identifier, Person, SourceRecord
 
+from .matching import MatchQuery, candidates_for
 from .models import LinkChange, ReviewPair, ReviewStatus
 
 CONSULTATION = "consultation"
@@ -156,3 +157,66 @@ def _audit_look(user, record: SourceRecord, operation: str, purpose: str) -> Non
         purpose=purpose,
         subjects=[Subject.of(record), Subject.person(record.person)],
     )
+
+
+@dataclass
+class PossibleMatch:
+    person: Person
+    probability: float
+    weight: float
+    agency: str  # the agency whose record matched best
+    evidence_for: list
+    evidence_against: list
+
+    @property
+    def strength(self) -> str:
+        if self.probability >= 0.95:
+            return "Strong"
+        if self.probability >= 0.5:
+            return "Possible"
+        return "Weak"
+
+
+@transaction.atomic
+def people_matching_details(*, user, query: MatchQuery, limit: int = 10) -> list[PossibleMatch]:
+    """The people most likely to be the one described, with the evidence, audited.
+
+    Only records the user may read are scored, and only people the user may search
+    for are shown, exactly as the plain search."""
+
+    def readable(ids: list[int]) -> set[int]:
+        return set(
+            policy.source_records_visible_to(user, "view")
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+
+    ranked = candidates_for(query, readable=readable)[: limit * 3]
+    people = policy.people_visible_to(user, "search").in_bulk([c.person_id for c in ranked])
+    agencies = dict(
+        SourceRecord.objects.filter(pk__in=[c.record_id for c in ranked]).values_list(
+            "pk", "agency__name"
+        )
+    )
+    found = [
+        PossibleMatch(
+            person=people[c.person_id],
+            probability=c.score.match_probability,
+            weight=c.score.match_weight,
+            agency=agencies.get(c.record_id, ""),
+            evidence_for=c.score.for_(),
+            evidence_against=c.score.against(),
+        )
+        for c in ranked
+        if c.person_id in people
+    ][:limit]
+    audit_record(
+        actor=user,
+        action=CONSULTATION,
+        operation="people.match",
+        purpose="Is this person known? "
+        + ", ".join(f"{k}={v}" for k, v in query.described().items()),
+        subjects=[Subject.person(m.person) for m in found],
+        detail={"query": query.described(), "shown": len(found)},
+    )
+    return found

@@ -130,7 +130,7 @@ def people_search_page(
     results = Paginator(people_matching(user=user, query=query, action=action), page_size)
     shown = results.get_page(page)
     shown.object_list = list(shown.object_list)
-    _attach_holdings(shown.object_list, user=user)
+    attach_holdings(shown.object_list, user=user)
     audit_record(
         actor=user,
         action=CONSULTATION,
@@ -162,7 +162,7 @@ def people_export(*, user, query: PeopleQuery) -> list[Person]:
     return people
 
 
-def _attach_holdings(people: Sequence[Person], *, user) -> None:
+def attach_holdings(people: Sequence[Person], *, user) -> None:
     """Which agencies know each person, and the postcodes the user may read, so a reader
     can tell apart two people with one name."""
     records = (

@@ -228,10 +228,19 @@ def source_record_receive(
         raw=dict(raw) if raw is not None else _as_raw(record),
     )
     _write_parts(source, identifiers, addresses)
+    _match_keys_refresh([source.pk])
     _audit_write(
         actor, "collection", "source_record.receive", source, f"Record received from {agency.name}"
     )
     return source
+
+
+def _match_keys_refresh(record_ids: list[int]) -> None:
+    """The front door finds a record the moment it arrives or is corrected. (Imported
+    here: linkage builds on people, not the other way round.)"""
+    from lantern.linkage.matching import keys_refresh
+
+    keys_refresh(record_ids)
 
 
 def _write_parts(
@@ -306,6 +315,7 @@ def source_record_correct(
         raw=_as_raw(record),
     )
     _write_parts(corrected, identifiers, addresses)
+    _match_keys_refresh([source.pk, corrected.pk])
     _audit_write(
         actor,
         "alteration",

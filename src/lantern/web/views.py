@@ -20,6 +20,7 @@ from lantern.accounts.decorators import verified_required
 from lantern.audit import selectors as audit_selectors
 from lantern.core import clock
 from lantern.linkage import selectors as linkage_selectors
+from lantern.linkage.matching import MatchQuery
 from lantern.people import selectors
 from lantern.people import services as people_services
 from lantern.people.models import Person, SourceRecord
@@ -55,22 +56,53 @@ def people_search(request):
     if not policy.sees_case_data(request.user):
         raise Http404
     form = PeopleSearchForm(request.GET if request.GET else None)
-    page = None
+    page = matches = None
+    plain = request.GET.get("plain") == "1"
     if form.is_bound and form.is_valid():
-        page = selectors.people_search_page(
-            user=request.user,
-            query=_search_query(form),
-            page=request.GET.get("page"),
-            page_size=PAGE_SIZE,
-            operation="people.search",
-        )
+        query = _search_query(form)
+        details = _match_query(query)
+        if details is not None and not plain:
+            matches = linkage_selectors.people_matching_details(user=request.user, query=details)
+            selectors.attach_holdings([m.person for m in matches], user=request.user)
+        else:
+            page = selectors.people_search_page(
+                user=request.user,
+                query=query,
+                page=request.GET.get("page"),
+                page_size=PAGE_SIZE,
+                operation="people.search",
+            )
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("plain", None)
     return render(
         request,
         "web/people_search.html",
-        {"form": form, "page": page, "query_string": params.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "matches": matches,
+            "plain": plain,
+            "query_string": params.urlencode(),
+        },
     )
+
+
+def _match_query(query: selectors.PeopleQuery) -> MatchQuery | None:
+    """Details to rank likely matches by: two names with a date of birth or a postcode,
+    or a valid identifier. None for a plain search (part of a name, say)."""
+    names = query.name.split()
+    identifiers = dict(selectors.identifier_candidates(query.identifier.strip()))
+    details = MatchQuery(
+        given_name=names[0] if len(names) >= 2 else "",
+        family_name=names[-1] if len(names) >= 2 else "",
+        date_of_birth=query.date_of_birth,
+        postcode=query.postcode.strip(),
+        identifiers=identifiers,
+    )
+    if identifiers or (details.given_name and (query.date_of_birth or details.postcode)):
+        return details
+    return None
 
 
 def _search_query(form: PeopleSearchForm) -> selectors.PeopleQuery:

@@ -1,0 +1,252 @@
+"""Matching at the front door: ranked candidate people for details typed from a phone call.
+
+Bulk linkage (`engine.py`, Splink) decides who is who overnight. The front door
+cannot wait for that: it asks, within a second, "is this child already known to
+any agency?". Here the same trained model scores one query against the few
+records that share a blocking key with it, in pure Python (`scorer.py`):
+
+1. The query is prepared exactly as bulk linkage prepares a record.
+2. Its blocking keys are looked up in `MatchKey` (one indexed query).
+3. Those records are read (three indexed queries) and scored; each person is as
+   likely as their best-matching record.
+
+`MatchKey` rows are written for every current record by `lantern link`, and for
+each record as it arrives or is corrected (`keys_refresh`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from lantern.core.bulk import BulkWriter
+from lantern.people.models import Address, Identifier, SourceRecord
+
+from .model import load
+from .models import LinkRun, MatchKey, NameFrequency
+from .prepare import prepare_frame, prepare_record
+from .scorer import Score, Scorer, blocking_keys
+
+CANDIDATE_LIMIT = 400  # records scored per query, at most
+SCHEMES = ("nhs_number", "upn", "pnc_id")
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: dt.date | None = None
+    postcode: str = ""
+    sex: str = ""
+    identifiers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def usable(self) -> bool:
+        """Enough to match on: both names, or an identifier."""
+        return bool((self.given_name and self.family_name) or self.identifiers)
+
+    def raw(self) -> dict:
+        return {
+            "unique_id": "query",
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "sex": self.sex or None,
+            "postcode": self.postcode,
+            "address": None,
+            **{scheme: self.identifiers.get(scheme) for scheme in SCHEMES},
+        }
+
+    def described(self) -> dict:
+        found = {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else "",
+            "postcode": self.postcode,
+            **self.identifiers,
+        }
+        return {k: v for k, v in found.items() if v}
+
+
+# ---------------------------------------------------------------- reading records
+
+
+def raw_records(ids: Iterable[int]) -> dict[int, tuple[int, dict]]:
+    """record id -> (person id, the record in linkage's raw schema), in three queries."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    out: dict[int, tuple[int, dict]] = {}
+    rows = SourceRecord.objects.filter(pk__in=ids, is_current=True).values_list(
+        "pk",
+        "person_id",
+        "agency__code",
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "sex",
+        "postcode",
+    )
+    for pk, person_id, agency, given, family, dob, sex, postcode in rows:
+        out[pk] = (
+            person_id,
+            {
+                "unique_id": str(pk),
+                "source_dataset": agency,
+                "given_name": given,
+                "family_name": family,
+                "date_of_birth": dob.isoformat() if dob else None,
+                "sex": sex,
+                "postcode": postcode or None,
+                "address": None,
+                "nhs_number": None,
+                "upn": None,
+                "pnc_id": None,
+            },
+        )
+    for record_id, scheme, value in Identifier.objects.filter(
+        source_record_id__in=out, is_valid=True
+    ).values_list("source_record_id", "scheme", "value"):
+        out[record_id][1][scheme] = value
+    seen: set[int] = set()
+    for record_id, line1, postcode in (
+        Address.objects.filter(source_record_id__in=out, valid_to__isnull=True)
+        .order_by("source_record_id", "-valid_from", "-pk")
+        .values_list("source_record_id", "line1", "postcode")
+    ):
+        if record_id in seen:
+            continue
+        seen.add(record_id)
+        raw = out[record_id][1]
+        raw["address"] = line1
+        raw["postcode"] = raw["postcode"] or postcode
+    return out
+
+
+# ---------------------------------------------------------------- keys
+
+
+def _key_rows(prepared: Iterable[dict]) -> Iterable[tuple[str, int]]:
+    for record in prepared:
+        record_id = int(record["unique_id"])
+        for key in dict.fromkeys(blocking_keys(record)):
+            yield key[:120], record_id
+
+
+@transaction.atomic
+def keys_refresh(record_ids: Sequence[int]) -> int:
+    """Rewrite the keys of these records (new, corrected or relinked). Returns keys written."""
+    MatchKey.objects.filter(source_record_id__in=record_ids).delete()
+    prepared = [prepare_record(raw) for _, raw in raw_records(record_ids).values()]
+    MatchKey.objects.bulk_create(
+        MatchKey(key=key, source_record_id=record_id) for key, record_id in _key_rows(prepared)
+    )
+    return MatchKey.objects.filter(source_record_id__in=record_ids).count()
+
+
+def keys_rebuild(frame, progress: Callable[[int], None] | None = None) -> int:
+    """Every current record's keys from a raw frame (`frames.source_records_frame()`),
+    replacing all keys; and the name frequencies. Call inside a transaction."""
+    prepared = prepare_frame(frame)
+    MatchKey.objects.all().delete()
+    writer = BulkWriter(MatchKey, ["key", "source_record"])
+    columns = list(prepared.columns)
+    done = 0
+    for values in prepared.itertuples(index=False, name=None):
+        record = dict(zip(columns, values, strict=True))
+        for row in _key_rows([record]):
+            writer.add(row)
+        done += 1
+        if progress and done % 10_000 == 0:
+            progress(10_000)
+    writer.flush()
+    if progress:
+        progress(done % 10_000)
+    _frequencies_rebuild(prepared)
+    return writer.written
+
+
+def _frequencies_rebuild(prepared) -> None:
+    NameFrequency.objects.all().delete()
+    writer = BulkWriter(NameFrequency, ["column", "value", "share"])
+    for column in ("given_name", "family_name"):
+        shares = prepared[column].dropna().value_counts(normalize=True)
+        for value, share in shares.items():
+            writer.add((column, str(value)[:100], float(share)))
+    writer.flush()
+
+
+# ---------------------------------------------------------------- scoring
+
+
+class _ScorerCache:
+    """One scorer per process, rebuilt when a link run has changed the frequencies."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.version: tuple | None = None
+        self.scorer: Scorer | None = None
+
+    def get(self) -> Scorer:
+        latest = LinkRun.objects.order_by("-pk").values_list("pk", "finished_at").first()
+        version = (connection.settings_dict["NAME"], latest)
+        with self.lock:
+            if self.scorer is None or self.version != version:
+                frequencies: dict[str, dict[str, float]] = {}
+                for column, value, share in NameFrequency.objects.values_list(
+                    "column", "value", "share"
+                ):
+                    frequencies.setdefault(column, {})[value] = share
+                model = load()
+                records = max(SourceRecord.objects.filter(is_current=True).count(), 2)
+                # A front-door query is one person sought among everyone known.
+                self.scorer = Scorer(
+                    model,
+                    term_frequencies=frequencies,
+                    prior=model.prior_for(records, mode="link", other=records),
+                )
+                self.version = version
+            return self.scorer
+
+
+_scorers = _ScorerCache()
+
+
+@dataclass
+class Candidate:
+    person_id: int
+    record_id: int
+    score: Score
+
+
+def candidates_for(
+    query: MatchQuery, *, readable: Callable[[list[int]], set[int]] | None = None
+) -> list[Candidate]:
+    """Every person with a record sharing a key with the query, best first (not audited:
+    the selector that shows them audits). `readable` keeps, of the candidate record ids,
+    those the user may read: only those are scored."""
+    prepared = prepare_record(query.raw())
+    keys = blocking_keys(prepared)
+    if not keys:
+        return []
+    record_ids = list(
+        MatchKey.objects.filter(key__in=keys)
+        .values_list("source_record_id", flat=True)
+        .distinct()[:CANDIDATE_LIMIT]
+    )
+    if readable is not None:
+        record_ids = sorted(readable(record_ids))
+    records = raw_records(record_ids)
+    scorer = _scorers.get()
+    ranked = scorer.rank_people(
+        prepared,
+        ((person_id, prepare_record(raw)) for person_id, raw in records.values()),
+    )
+    return [
+        Candidate(person_id=person_id, record_id=int(score.unique_id), score=score)
+        for person_id, score in ranked
+    ]

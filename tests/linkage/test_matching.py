@@ -1,0 +1,119 @@
+"""Matching at the front door: the right person near the top, and nothing hidden leaks."""
+
+import datetime as dt
+import math
+
+import pytest
+
+from lantern.audit.models import AuditEvent
+from lantern.linkage.matching import MatchQuery, candidates_for, keys_refresh
+from lantern.linkage.models import MatchKey
+from lantern.people.models import SourceRecord
+from lantern.synth.models import TrueIdentity
+
+
+def query_from(record: SourceRecord) -> MatchQuery:
+    return MatchQuery(
+        given_name=record.given_name,
+        family_name=record.family_name,
+        date_of_birth=record.date_of_birth,
+        postcode=record.postcode,
+    )
+
+
+def pairs_across_people(limit: int = 300):
+    """(record, other record of the same individual held as another person)."""
+    by_individual: dict[int, list[SourceRecord]] = {}
+    truth = dict(TrueIdentity.objects.values_list("source_record_id", "individual"))
+    for record in SourceRecord.objects.filter(is_current=True).order_by("pk"):
+        by_individual.setdefault(truth[record.pk], []).append(record)
+    found = []
+    for records in by_individual.values():
+        for a in records:
+            for b in records:
+                if a.person_id != b.person_id and a.pk < b.pk:
+                    found.append((a, b))
+    return found[:limit]
+
+
+@pytest.mark.django_db
+def test_the_true_person_is_in_the_top_five_for_differently_spelt_records():
+    pairs = pairs_across_people()
+    assert len(pairs) > 100
+    hits = 0
+    for a, b in pairs:
+        top = [c.person_id for c in candidates_for(query_from(a))[:5]]
+        hits += b.person_id in top
+    assert hits / len(pairs) >= 0.97, f"{hits} of {len(pairs)}"
+
+
+@pytest.mark.django_db
+def test_each_match_explains_itself():
+    a, b = pairs_across_people(1)[0]
+    [best, *_] = [c for c in candidates_for(query_from(a)) if c.person_id == b.person_id]
+    labels = [e.label for e in best.score.evidence]
+    assert labels and all(isinstance(label, str) and label for label in labels)
+    assert math.isfinite(best.score.match_weight)
+    assert 0 <= best.score.match_probability <= 1
+
+
+@pytest.mark.django_db
+def test_a_new_record_is_found_as_soon_as_it_arrives(police):
+    from lantern.people.services import SourceRecordIn, source_record_receive
+
+    record = source_record_receive(
+        actor=None,
+        agency=police,
+        record=SourceRecordIn(
+            local_id="FD-1",
+            given_name="Zebedee",
+            family_name="Quarrington",
+            date_of_birth=dt.date(2013, 5, 6),
+        ),
+    )
+    assert MatchKey.objects.filter(source_record=record).exists()
+    found = candidates_for(
+        MatchQuery(
+            given_name="Zebedee", family_name="Quarington", date_of_birth=dt.date(2013, 6, 5)
+        )
+    )
+    assert found and found[0].record_id == record.pk
+
+
+@pytest.mark.django_db
+def test_the_page_shows_ranked_matches_only_from_records_the_user_may_read(
+    client_for, police_officer, school_dsl
+):
+    # A record only the police hold: the police find it, the school does not.
+    record = (
+        SourceRecord.objects.filter(agency__code="northmoor-police", is_current=True)
+        .exclude(date_of_birth=None)
+        .order_by("pk")
+        .first()
+    )
+    others = SourceRecord.objects.filter(person_id=record.person_id).exclude(pk=record.pk)
+    assert not others.exists()
+    params = {
+        "name": f"{record.given_name} {record.family_name}",
+        "date_of_birth": record.date_of_birth.strftime("%d/%m/%Y"),
+    }
+    police_page = client_for(police_officer).get("/people/", params).content.decode()
+    assert "Most likely matches" in police_page
+    assert record.person.reference in police_page
+    event = AuditEvent.objects.filter(operation="people.match").latest("occurred_at")
+    assert str(record.person_id) in {s.record_id for s in event.subjects.all()}
+
+    school_page = client_for(school_dsl).get("/people/", params).content.decode()
+    assert record.person.reference not in school_page
+    latest = AuditEvent.objects.filter(operation="people.match").latest("occurred_at")
+    assert str(record.person_id) not in {s.record_id for s in latest.subjects.all()}
+
+
+@pytest.mark.django_db
+def test_part_of_a_name_is_a_plain_search(client_for, police_officer):
+    page = client_for(police_officer).get("/people/", {"name": "Smi"}).content.decode()
+    assert "Most likely matches" not in page
+
+
+def test_keys_refresh_ignores_unknown_records(db):
+    assert keys_refresh([-1]) == 0
