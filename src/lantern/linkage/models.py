@@ -66,6 +66,9 @@ class LinkRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     records = models.PositiveIntegerField(default=0)
+    last_record_id = models.BigIntegerField(
+        default=0, help_text="The newest source record this run considered."
+    )
     links_made = models.PositiveIntegerField(default=0)
     people_before = models.PositiveIntegerField(default=0)
     people_after = models.PositiveIntegerField(default=0)

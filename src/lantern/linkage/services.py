@@ -14,18 +14,30 @@ involved; the engine's own links (`lantern link`) are made by Lantern itself.
 
 from __future__ import annotations
 
+import hashlib
+import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from django.db import transaction
+import pandas as pd
+from django.db import connection, transaction
 
 from lantern.access import policy
 from lantern.access.models import AccessBasis, BreakGlassRequest, Notification
 from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
+from lantern.core.bulk import BulkWriter
 from lantern.core.validation import check_required, refuse
 from lantern.people.models import Person, Relationship, SourceRecord
 
+from . import engine
+from .clustering import cluster
+from .engine import Progress
+from .frames import RAW_COLUMNS, source_records_frame
+from .matching import keys_rebuild
+from .model import DEFAULT_PATH, load
 from .models import LinkChange, LinkRun, ReviewPair, ReviewStatus
 
 COMBINATION = "combination"
@@ -242,3 +254,263 @@ def change_undo(*, actor, change: LinkChange, reason: str) -> LinkChange:
         )
     _audit_moves(actor, "linkage.change.undo", f"Linkage change undone: {reason}", [undo])
     return undo
+
+
+# ---------------------------------------------------------------- bulk linking
+
+
+@dataclass
+class _Plan:
+    moves: list[tuple[int, int, int]] = field(default_factory=list)  # record, from, to
+    reviews: list[dict] = field(default_factory=list)
+    refused: int = 0
+    conflicts: int = 0
+
+
+def _model_digest() -> str:
+    return hashlib.sha256(DEFAULT_PATH.read_bytes()).hexdigest()
+
+
+def _evidence(row, labels: dict[str, dict[int, str]], names: dict[str, str]) -> list[dict]:
+    evidence = []
+    for comparison, by_gamma in labels.items():
+        gamma = row.get(f"gamma_{comparison}")
+        if gamma is None or (isinstance(gamma, float) and math.isnan(gamma)):
+            continue
+        weight = row.get(f"mw_{comparison}")
+        evidence.append(
+            {
+                "field": names.get(comparison, comparison),
+                "level": by_gamma.get(int(gamma), str(gamma)),
+                "weight": round(float(weight), 2)
+                if weight is not None and not math.isnan(weight)
+                else 0.0,
+            }
+        )
+    return evidence
+
+
+def _plan(records: pd.DataFrame, result, *, new_ids: set[str] | None) -> _Plan:
+    """Decide every move and every review pair, keeping apart what must stay apart."""
+    person_of = dict(zip(records["unique_id"], records["person_id"], strict=True))
+    by_person: dict[int, list[str]] = defaultdict(list)
+    for unique_id, person_id in person_of.items():
+        by_person[person_id].append(unique_id)
+    must = [(ids[0], other) for ids in by_person.values() for other in ids[1:]]
+    decided = ReviewPair.objects.exclude(status=ReviewStatus.PENDING).values_list(
+        "record_a_id", "record_b_id", "status"
+    )
+    apart = [(str(a), str(b)) for a, b, status in decided if status == ReviewStatus.DIFFERENT]
+    pairs = result.pairs
+    held = pairs[
+        (pairs["decision"] == "review") & (pairs["same_household"] | pairs["household_clash"])
+    ]
+    apart += list(zip(held["unique_id_l"], held["unique_id_r"], strict=True))
+    links = pairs[pairs["decision"] == "link"]
+    if new_ids is not None:
+        # New records join only where the engine placed them (never two existing people).
+        placed = result.clusters
+        keep = []
+        for left, right in zip(links["unique_id_l"], links["unique_id_r"], strict=True):
+            new_side = left if left in new_ids else right
+            other = right if new_side == left else left
+            if new_side in result.held_for_review:
+                continue
+            target = placed.get(new_side)
+            if other in new_ids or person_of.get(other) == target:
+                keep.append(True)
+            else:
+                keep.append(False)
+        links = links[keep] if len(links) else links
+    clusters = cluster(
+        must=must,
+        links=zip(links["unique_id_l"], links["unique_id_r"], links["match_weight"], strict=True),
+        apart=apart,
+    )
+    plan = _Plan(refused=len(clusters.refused), conflicts=len(clusters.conflicts))
+    for members in clusters.groups().values():
+        people = {person_of[m] for m in members}
+        if len(people) < 2:
+            continue
+        target = min(people)
+        plan.moves.extend((int(m), person_of[m], target) for m in members if person_of[m] != target)
+    joined = dict(clusters.of)
+    reviews = pairs[pairs["decision"] == "review"]
+    for row in reviews.to_dict("records"):
+        left, right = row["unique_id_l"], row["unique_id_r"]
+        if left in joined and joined.get(left) == joined.get(right):
+            continue  # already one person
+        plan.reviews.append(row)
+    return plan
+
+
+def _apply_moves(moves: list[tuple[int, int, int]], run: LinkRun, reason: str) -> None:
+    """Move records in bulk: one UPDATE through a temporary table, not one per person."""
+    if not moves:
+        return
+    record_table = SourceRecord._meta.db_table
+    person_table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_move "
+            "(record_id bigint PRIMARY KEY, to_person bigint NOT NULL)"
+        )
+        cursor.execute("DELETE FROM linkage_move")
+        for start in range(0, len(moves), 10_000):
+            cursor.executemany(
+                "INSERT INTO linkage_move (record_id, to_person) VALUES (%s, %s)",
+                [(record, to) for record, _, to in moves[start : start + 10_000]],
+            )
+        cursor.execute(
+            f"UPDATE {record_table} SET person_id = m.to_person FROM linkage_move m "  # noqa: S608
+            f"WHERE {record_table}.id = m.record_id"
+        )
+        cursor.execute("DELETE FROM linkage_move")
+    now = clock.now()
+    changes = BulkWriter(
+        LinkChange,
+        ["kind", "source_record", "from_person", "to_person", "run", "made_at", "reason"],
+    )
+    for record, old, new in moves:
+        changes.add((LinkChange.Kind.LINK, record, old, new, run.pk, now, reason))
+    changes.flush()
+    left = {old: new for _, old, new in moves}
+    still_held = set(
+        SourceRecord.objects.filter(person_id__in=list(left)).values_list("person_id", flat=True)
+    )
+    emptied = {old: new for old, new in left.items() if old not in still_held}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_merge "
+            "(person_id bigint PRIMARY KEY, into_id bigint NOT NULL)"
+        )
+        cursor.execute("DELETE FROM linkage_merge")
+        cursor.executemany(
+            "INSERT INTO linkage_merge (person_id, into_id) VALUES (%s, %s)", list(emptied.items())
+        )
+        cursor.execute(
+            f"UPDATE {person_table} SET merged_into_id = m.into_id FROM linkage_merge m "  # noqa: S608
+            f"WHERE {person_table}.id = m.person_id"
+        )
+        cursor.execute("DELETE FROM linkage_merge")
+    _repoint(emptied)
+
+
+def link_records(
+    *, actor=None, new_only: bool = False, progress: Progress | None = None
+) -> LinkRun:
+    """Link source records into people: all of them, or only those new since the last run.
+
+    The engine's links are applied where they break no decision a person made; pairs
+    in the grey zone, and every pair from one household it could not settle, go to
+    review. Audited as one combination of records, naming every person it changed.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(stage: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[stage] = round(now - since, 3)
+        return now
+
+    last = LinkRun.objects.exclude(finished_at=None).order_by("-pk").first()
+    run = LinkRun.objects.create(
+        mode=LinkRun.Mode.NEW if new_only else LinkRun.Mode.ALL,
+        model_digest=_model_digest(),
+        started_at=clock.now(),
+        run_by=actor if getattr(actor, "pk", None) else None,
+        people_before=Person.objects.filter(merged_into=None, source_records__isnull=False)
+        .distinct()
+        .count(),
+    )
+    frame = source_records_frame()
+    persons = dict(
+        SourceRecord.objects.filter(is_current=True).values_list("pk", "person_id").iterator()
+    )
+    frame["person_id"] = frame["unique_id"].astype(int).map(persons)
+    mark = lap("read", started)
+    if new_only:
+        since = last.last_record_id if last else 0
+        is_new = frame["unique_id"].astype(int) > since
+        new_ids = set(frame.loc[is_new, "unique_id"])
+        if new_ids:
+            existing = frame[~is_new]
+            result = engine.link_new(
+                frame[is_new][RAW_COLUMNS],
+                existing[RAW_COLUMNS],
+                existing_clusters=dict(
+                    zip(existing["unique_id"], existing["person_id"], strict=True)
+                ),
+                progress=progress,
+            )
+        else:
+            result = None
+    else:
+        new_ids = None
+        result = engine.link(frame[RAW_COLUMNS], mode="dedupe", progress=progress)
+    mark = lap("engine", mark)
+    plan = _plan(frame, result, new_ids=new_ids) if result is not None else _Plan()
+    mark = lap("plan", mark)
+    model = load()
+    labels = model.labels()
+    names = {
+        c["output_column_name"]: c.get("comparison_description", c["output_column_name"])
+        for c in model.splink_settings["comparisons"]
+    }
+    with transaction.atomic():
+        _apply_moves(plan.moves, run, "Linked by the engine")
+        existing_pairs = set(ReviewPair.objects.values_list("record_a_id", "record_b_id"))
+        now = clock.now()
+        new_reviews = []
+        for row in plan.reviews:
+            a, b = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
+            if (a, b) in existing_pairs:
+                continue
+            existing_pairs.add((a, b))
+            household = bool(row.get("same_household")) or bool(row.get("household_clash"))
+            new_reviews.append(
+                ReviewPair(
+                    record_a_id=a,
+                    record_b_id=b,
+                    match_weight=float(row["match_weight"]),
+                    match_probability=float(row["match_probability"]),
+                    evidence=_evidence(row, labels, names),
+                    why=ReviewPair.Why.HOUSEHOLD if household else ReviewPair.Why.GREY_ZONE,
+                    run=run,
+                    created_at=now,
+                )
+            )
+        ReviewPair.objects.bulk_create(new_reviews, batch_size=2000)
+        if not new_only:
+            keys_rebuild(frame[RAW_COLUMNS])
+        run.records = len(frame) if not new_only else len(new_ids or ())
+        run.last_record_id = int(frame["unique_id"].astype(int).max()) if len(frame) else 0
+        run.links_made = len(plan.moves)
+        run.reviews_queued = len(new_reviews)
+        run.refused_by_decision = plan.refused
+        run.people_after = (
+            Person.objects.filter(merged_into=None, source_records__isnull=False).distinct().count()
+        )
+        lap("write", mark)
+        timings["total"] = round(time.perf_counter() - started, 3)
+        timings["engine_stages"] = result.timings if result is not None else {}
+        run.timings = timings
+        run.finished_at = clock.now()
+        run.save()
+        touched = sorted({p for _, old, new in plan.moves for p in (old, new)})
+        audit_record(
+            actor=run.run_by,
+            action=COMBINATION,
+            operation="linkage.run",
+            purpose=f"Record linkage ({run.get_mode_display().lower()}): "
+            f"{run.links_made:,} records joined to other records of the same person",
+            subjects=[Subject("people.person", p, p) for p in touched],
+            detail={
+                "run": run.pk,
+                "records": run.records,
+                "moved": run.links_made,
+                "reviews_queued": run.reviews_queued,
+                "model": run.model_digest[:16],
+            },
+        )
+    return run
