@@ -117,3 +117,24 @@ def test_part_of_a_name_is_a_plain_search(client_for, police_officer):
 
 def test_keys_refresh_ignores_unknown_records(db):
     assert keys_refresh([-1]) == 0
+
+
+@pytest.mark.django_db
+def test_keys_built_column_wise_are_the_keys_of_each_record():
+    from lantern.linkage.frames import source_records_frame
+    from lantern.linkage.matching import keys_frame
+    from lantern.linkage.prepare import prepare_frame
+    from lantern.linkage.scorer import blocking_keys
+
+    prepared = prepare_frame(source_records_frame())
+    assert len(prepared) > 500
+    column_wise = set(zip(*(keys_frame(prepared)[c] for c in ("record", "key")), strict=True))
+    one_by_one = {
+        (int(record["unique_id"]), key[:120])
+        for record in prepared.to_dict("records")
+        for key in blocking_keys(record)
+    }
+    assert column_wise == one_by_one
+    # And the index the test borough was seeded with holds exactly those keys.
+    stored = set(MatchKey.objects.values_list("source_record_id", "key"))
+    assert stored == one_by_one

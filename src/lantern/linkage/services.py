@@ -36,7 +36,7 @@ from . import engine
 from .clustering import cluster
 from .engine import Progress
 from .frames import RAW_COLUMNS, source_records_frame
-from .matching import keys_rebuild
+from .matching import frequencies_rebuild, keys_add
 from .model import DEFAULT_PATH, load
 from .models import LinkChange, LinkRun, ReviewPair, ReviewStatus
 
@@ -57,27 +57,50 @@ def _check_decider(actor, records: Iterable[SourceRecord]) -> None:
         refuse("record", "You cannot see one of these records, so you cannot decide on it")
 
 
+CHUNK = 500  # ids per IN (...) list: well inside SQLite's limit on query parameters
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _repoint(mapping: dict[int, int]) -> None:
-    """Whatever pointed at a person left empty now points at the person who took them."""
+    """Whatever pointed at a person left empty now points at the person who took them.
+
+    Only the rows that point at an emptied person are read and updated, so a bulk run
+    that empties a hundred thousand people costs a few hundred indexed lookups."""
     if not mapping:
         return
+    olds = list(mapping)
     for model in (AccessBasis, BreakGlassRequest, Notification):
         by_target: dict[int, list[int]] = defaultdict(list)
-        for old, new in mapping.items():
-            by_target[new].append(old)
-        for new, olds in by_target.items():
-            model.objects.filter(person_id__in=olds).update(person_id=new)
+        for chunk in _chunks(olds):
+            for pk, old in model.objects.filter(person_id__in=chunk).values_list(
+                "pk", "person_id"
+            ):
+                by_target[mapping[old]].append(pk)
+        for new, pks in by_target.items():
+            model.objects.filter(pk__in=pks).update(person_id=new)
     # Relationships: re-point both ends, dropping any that now repeat or point at themselves.
-    touched = Relationship.objects.filter(person_id__in=mapping) | Relationship.objects.filter(
-        related_id__in=mapping
-    )
-    seen = set(
-        Relationship.objects.exclude(pk__in=touched.values("pk")).values_list(
-            "person_id", "related_id", "kind", "recorded_by_id"
+    touched: dict[int, Relationship] = {}
+    for chunk in _chunks(olds):
+        for rel in Relationship.objects.filter(person_id__in=chunk):
+            touched[rel.pk] = rel
+        for rel in Relationship.objects.filter(related_id__in=chunk):
+            touched[rel.pk] = rel
+    if not touched:
+        return
+    owners = sorted({mapping.get(r.person_id, r.person_id) for r in touched.values()})
+    seen = set()
+    for chunk in _chunks(owners):
+        seen.update(
+            Relationship.objects.filter(person_id__in=chunk)
+            .exclude(pk__in=list(touched))
+            .values_list("person_id", "related_id", "kind", "recorded_by_id")
         )
-    )
     keep, drop = [], []
-    for rel in touched.order_by("pk"):
+    for rel in sorted(touched.values(), key=lambda r: r.pk):
         rel.person_id = mapping.get(rel.person_id, rel.person_id)
         rel.related_id = mapping.get(rel.related_id, rel.related_id)
         key = (rel.person_id, rel.related_id, rel.kind, rel.recorded_by_id)
@@ -86,8 +109,58 @@ def _repoint(mapping: dict[int, int]) -> None:
         else:
             seen.add(key)
             keep.append(rel)
-    Relationship.objects.filter(pk__in=drop).delete()
-    Relationship.objects.bulk_update(keep, ["person", "related"], batch_size=2000)
+    for chunk in _chunks(drop):
+        Relationship.objects.filter(pk__in=chunk).delete()
+    Relationship.objects.bulk_update(keep, ["person", "related"], batch_size=CHUNK)
+
+
+def _move_all_versions(record_to_person: Sequence[tuple[int, int]]) -> None:
+    """Move each record, with its earlier versions, to its new person: one UPDATE
+    through a temporary table, not one per record."""
+    table = SourceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_move "
+            "(record_id bigint PRIMARY KEY, to_person bigint NOT NULL)"
+        )
+        cursor.execute("DELETE FROM linkage_move")
+        for chunk in _chunks(record_to_person, 10_000):
+            cursor.executemany(
+                "INSERT INTO linkage_move (record_id, to_person) VALUES (%s, %s)", list(chunk)
+            )
+        cursor.execute(
+            f"UPDATE {table} SET person_id = m.to_person "  # noqa: S608 - names from the model
+            f"FROM linkage_move m, {table} cur "
+            f"WHERE cur.id = m.record_id AND {table}.agency_id = cur.agency_id "
+            f"AND {table}.local_id = cur.local_id"
+        )
+        cursor.execute("DELETE FROM linkage_move")
+
+
+def _mark_emptied(left: dict[int, int]) -> dict[int, int]:
+    """People left with no record at all become `merged_into` the person who took them."""
+    olds = list(left)
+    still = set()
+    for chunk in _chunks(olds):
+        still.update(
+            SourceRecord.objects.filter(person_id__in=chunk).values_list("person_id", flat=True)
+        )
+    emptied = {old: new for old, new in left.items() if old not in still}
+    by_target: dict[int, list[int]] = defaultdict(list)
+    for old, new in emptied.items():
+        by_target[new].append(old)
+    for new, chunk_olds in by_target.items():
+        for chunk in _chunks(chunk_olds):
+            Person.objects.filter(pk__in=chunk).update(merged_into=new)
+    for chunk in _chunks(list(emptied)):
+        # People merged earlier into one now emptied follow it on.
+        for old, into in Person.objects.filter(merged_into_id__in=chunk).values_list(
+            "pk", "merged_into_id"
+        ):
+            if old != emptied[into]:
+                Person.objects.filter(pk=old).update(merged_into=emptied[into])
+    _repoint(emptied)
+    return emptied
 
 
 def records_move(
@@ -118,18 +191,12 @@ def records_move(
                 reason=reason[:500],
             )
         )
-    left = {r.person_id for r in moving}
-    SourceRecord.objects.filter(pk__in=[r.pk for r in moving]).update(person=to_person)
+    _move_all_versions([(r.pk, to_person.pk) for r in moving])
+    left = {r.person_id: to_person.pk for r in moving}
     for record in moving:
         record.person = to_person
     LinkChange.objects.bulk_create(changes)
-    emptied = set(left) - set(
-        SourceRecord.objects.filter(person_id__in=left).values_list("person_id", flat=True)
-    )
-    if emptied:
-        Person.objects.filter(pk__in=emptied).update(merged_into=to_person)
-        Person.objects.filter(merged_into_id__in=emptied).update(merged_into=to_person)
-        _repoint({old: to_person.pk for old in emptied})
+    _mark_emptied(left)
     if to_person.merged_into_id is not None:  # an undo brings a merged person back
         Person.objects.filter(pk=to_person.pk).update(merged_into=None)
         to_person.merged_into = None
@@ -345,27 +412,10 @@ def _plan(records: pd.DataFrame, result, *, new_ids: set[str] | None) -> _Plan:
 
 
 def _apply_moves(moves: list[tuple[int, int, int]], run: LinkRun, reason: str) -> None:
-    """Move records in bulk: one UPDATE through a temporary table, not one per person."""
+    """Move records in bulk, record each move, and merge the people left empty."""
     if not moves:
         return
-    record_table = SourceRecord._meta.db_table
-    person_table = Person._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_move "
-            "(record_id bigint PRIMARY KEY, to_person bigint NOT NULL)"
-        )
-        cursor.execute("DELETE FROM linkage_move")
-        for start in range(0, len(moves), 10_000):
-            cursor.executemany(
-                "INSERT INTO linkage_move (record_id, to_person) VALUES (%s, %s)",
-                [(record, to) for record, _, to in moves[start : start + 10_000]],
-            )
-        cursor.execute(
-            f"UPDATE {record_table} SET person_id = m.to_person FROM linkage_move m "  # noqa: S608
-            f"WHERE {record_table}.id = m.record_id"
-        )
-        cursor.execute("DELETE FROM linkage_move")
+    _move_all_versions([(record, to) for record, _, to in moves])
     now = clock.now()
     changes = BulkWriter(
         LinkChange,
@@ -374,26 +424,7 @@ def _apply_moves(moves: list[tuple[int, int, int]], run: LinkRun, reason: str) -
     for record, old, new in moves:
         changes.add((LinkChange.Kind.LINK, record, old, new, run.pk, now, reason))
     changes.flush()
-    left = {old: new for _, old, new in moves}
-    still_held = set(
-        SourceRecord.objects.filter(person_id__in=list(left)).values_list("person_id", flat=True)
-    )
-    emptied = {old: new for old, new in left.items() if old not in still_held}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_merge "
-            "(person_id bigint PRIMARY KEY, into_id bigint NOT NULL)"
-        )
-        cursor.execute("DELETE FROM linkage_merge")
-        cursor.executemany(
-            "INSERT INTO linkage_merge (person_id, into_id) VALUES (%s, %s)", list(emptied.items())
-        )
-        cursor.execute(
-            f"UPDATE {person_table} SET merged_into_id = m.into_id FROM linkage_merge m "  # noqa: S608
-            f"WHERE {person_table}.id = m.person_id"
-        )
-        cursor.execute("DELETE FROM linkage_merge")
-    _repoint(emptied)
+    _mark_emptied({old: new for _, old, new in moves})
 
 
 def link_records(
@@ -481,8 +512,12 @@ def link_records(
                 )
             )
         ReviewPair.objects.bulk_create(new_reviews, batch_size=2000)
-        if not new_only:
-            keys_rebuild(frame[RAW_COLUMNS])
+        mark = lap("write", mark)
+        # The front door's index: keys for records that have none (a seeded or loaded
+        # borough), and how common each name now is.
+        keys_add(frame[RAW_COLUMNS])
+        frequencies_rebuild(frame[RAW_COLUMNS])
+        mark = lap("index", mark)
         run.records = len(frame) if not new_only else len(new_ids or ())
         run.last_record_id = int(frame["unique_id"].astype(int).max()) if len(frame) else 0
         run.links_made = len(plan.moves)
@@ -491,7 +526,6 @@ def link_records(
         run.people_after = (
             Person.objects.filter(merged_into=None, source_records__isnull=False).distinct().count()
         )
-        lap("write", mark)
         timings["total"] = round(time.perf_counter() - started, 3)
         timings["engine_stages"] = result.timings if result is not None else {}
         run.timings = timings
