@@ -51,6 +51,11 @@ def demo(argv: list[str]) -> int:
     if not BoroughSeed.objects.exists():
         print(f"Seeding the synthetic borough of Kestrelford ({args.people:,} people)...")
         call_command("seed", people=args.people, seed=args.seed)
+    from lantern.linkage.models import LinkRun
+
+    if not LinkRun.objects.exists():
+        print("Linking the agencies' records into people (record linkage)...")
+        call_command("link")
     from lantern.synth.demo_access import demo_allocations_ensure
 
     sign_ins = demo_users_ensure(today=clock.today())

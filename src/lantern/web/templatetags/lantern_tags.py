@@ -24,3 +24,15 @@ def age(date_of_birth: dt.date | None) -> str:
     months = (today.year - date_of_birth.year) * 12 + today.month - date_of_birth.month
     months -= today.day < date_of_birth.day
     return f"{months} month{'s' if months != 1 else ''}"
+
+
+@register.filter
+def likelihood(probability: float | None) -> str:
+    """A match probability as a person reads it: never a flat 100% or 0%."""
+    if probability is None:
+        return ""
+    if probability >= 0.995:
+        return "over 99%"
+    if probability < 0.005:
+        return "under 1%"
+    return f"{round(probability * 100)}%"

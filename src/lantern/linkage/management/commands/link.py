@@ -44,6 +44,8 @@ class Command(BaseCommand):
             if bar is None:
                 bar = bars[stage] = tqdm(total=total, desc=STAGES.get(stage, stage.capitalize()))
             bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
 
         try:
             run = link_records(new_only=new, progress=progress)
