@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from lantern.core.bulk import BulkWriter
-from lantern.people.models import Address, Identifier, SourceRecord
+from lantern.people.models import SourceRecord
 
 from .model import load
 from .models import LinkRun, MatchKey, NameFrequency
@@ -76,56 +77,92 @@ class MatchQuery:
 # ---------------------------------------------------------------- reading records
 
 
+_RECORD_COLUMNS = (
+    "r.id, r.person_id, a.code, r.given_name, r.family_name, r.date_of_birth, r.sex, r.postcode"
+)
+
+
+def _raw(row: tuple) -> tuple[int, dict]:
+    pk, person_id, agency, given, family, dob, sex, postcode = row
+    return person_id, {
+        "unique_id": str(pk),
+        "source_dataset": agency,
+        "given_name": given,
+        "family_name": family,
+        "date_of_birth": str(dob)[:10] if dob else None,  # a date, or ISO text on SQLite
+        "sex": sex,
+        "postcode": postcode or None,
+        "address": None,
+        "nhs_number": None,
+        "upn": None,
+        "pnc_id": None,
+    }
+
+
+def _marks(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _fill_in(out: dict[int, tuple[int, dict]]) -> dict[int, tuple[int, dict]]:
+    """Add each record's valid identifiers and current address (two queries)."""
+    if not out:
+        return out
+    ids = list(out)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT source_record_id, scheme, value FROM people_identifier "  # noqa: S608
+            f"WHERE is_valid AND source_record_id IN ({_marks(ids)})",
+            ids,
+        )
+        for record_id, scheme, value in cursor.fetchall():
+            out[record_id][1][scheme] = value
+        cursor.execute(
+            "SELECT source_record_id, line1, postcode FROM people_address "  # noqa: S608
+            f"WHERE valid_to IS NULL AND source_record_id IN ({_marks(ids)}) "
+            "ORDER BY source_record_id, valid_from DESC, id DESC",
+            ids,
+        )
+        seen: set[int] = set()
+        for record_id, line1, postcode in cursor.fetchall():
+            if record_id in seen:
+                continue
+            seen.add(record_id)
+            raw = out[record_id][1]
+            raw["address"] = line1
+            raw["postcode"] = raw["postcode"] or postcode
+    return out
+
+
 def raw_records(ids: Iterable[int]) -> dict[int, tuple[int, dict]]:
-    """record id -> (person id, the record in linkage's raw schema), in three queries."""
+    """record id -> (person id, the record in linkage's raw schema), in three queries.
+
+    Plain SQL: at the front door the ORM's own work would cost more than the queries."""
     ids = list(ids)
     if not ids:
         return {}
-    out: dict[int, tuple[int, dict]] = {}
-    rows = SourceRecord.objects.filter(pk__in=ids, is_current=True).values_list(
-        "pk",
-        "person_id",
-        "agency__code",
-        "given_name",
-        "family_name",
-        "date_of_birth",
-        "sex",
-        "postcode",
-    )
-    for pk, person_id, agency, given, family, dob, sex, postcode in rows:
-        out[pk] = (
-            person_id,
-            {
-                "unique_id": str(pk),
-                "source_dataset": agency,
-                "given_name": given,
-                "family_name": family,
-                "date_of_birth": dob.isoformat() if dob else None,
-                "sex": sex,
-                "postcode": postcode or None,
-                "address": None,
-                "nhs_number": None,
-                "upn": None,
-                "pnc_id": None,
-            },
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_RECORD_COLUMNS} FROM people_sourcerecord r "  # noqa: S608
+            "JOIN partners_agency a ON a.id = r.agency_id "
+            f"WHERE r.is_current AND r.id IN ({_marks(ids)})",
+            ids,
         )
-    for record_id, scheme, value in Identifier.objects.filter(
-        source_record_id__in=out, is_valid=True
-    ).values_list("source_record_id", "scheme", "value"):
-        out[record_id][1][scheme] = value
-    seen: set[int] = set()
-    for record_id, line1, postcode in (
-        Address.objects.filter(source_record_id__in=out, valid_to__isnull=True)
-        .order_by("source_record_id", "-valid_from", "-pk")
-        .values_list("source_record_id", "line1", "postcode")
-    ):
-        if record_id in seen:
-            continue
-        seen.add(record_id)
-        raw = out[record_id][1]
-        raw["address"] = line1
-        raw["postcode"] = raw["postcode"] or postcode
-    return out
+        out = {row[0]: _raw(row) for row in cursor.fetchall()}
+    return _fill_in(out)
+
+
+def _records_by_keys(keys: list[str]) -> dict[int, tuple[int, dict]]:
+    """The current records holding any of the keys, at most CANDIDATE_LIMIT."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT {_RECORD_COLUMNS} FROM linkage_matchkey k "  # noqa: S608
+            "JOIN people_sourcerecord r ON r.id = k.source_record_id "
+            "JOIN partners_agency a ON a.id = r.agency_id "
+            f"WHERE r.is_current AND k.key IN ({_marks(keys)}) "
+            f"ORDER BY r.id LIMIT {CANDIDATE_LIMIT}",
+            keys,
+        )
+        return {row[0]: _raw(row) for row in cursor.fetchall()}
 
 
 # ---------------------------------------------------------------- keys
@@ -236,14 +273,21 @@ def _frequencies_rebuild(prepared) -> None:
 class _ScorerCache:
     """One scorer per process, rebuilt when a link run has changed the frequencies."""
 
+    CHECK_EVERY = 10.0  # seconds between looks for a newer link run
+
     def __init__(self):
         self.lock = threading.Lock()
         self.version: tuple | None = None
         self.scorer: Scorer | None = None
+        self.checked = 0.0
 
     def get(self) -> Scorer:
+        now = time.monotonic()
+        if self.scorer is not None and now - self.checked < self.CHECK_EVERY:
+            return self.scorer
         latest = LinkRun.objects.order_by("-pk").values_list("pk", "finished_at").first()
         version = (connection.settings_dict["NAME"], latest)
+        self.checked = now
         with self.lock:
             if self.scorer is None or self.version != version:
                 frequencies: dict[str, dict[str, float]] = {}
@@ -283,14 +327,11 @@ def candidates_for(
     keys = blocking_keys(prepared)
     if not keys:
         return []
-    record_ids = list(
-        MatchKey.objects.filter(key__in=keys)
-        .values_list("source_record_id", flat=True)
-        .distinct()[:CANDIDATE_LIMIT]
-    )
+    records = _records_by_keys(keys)
     if readable is not None:
-        record_ids = sorted(readable(record_ids))
-    records = raw_records(record_ids)
+        allowed = readable(list(records))
+        records = {pk: value for pk, value in records.items() if pk in allowed}
+    records = _fill_in(records)
     scorer = _scorers.get()
     ranked = scorer.rank_people(
         prepared,
