@@ -21,15 +21,13 @@ TEST_TODAY = dt.date(2026, 11, 2)
 
 def seed_test_borough() -> None:
     from lantern.linkage.frames import source_records_frame
-    from lantern.linkage.matching import frequencies_rebuild, keys_add
+    from lantern.linkage.matching import frequencies_rebuild
     from lantern.synth.demo import demo_users_ensure
     from lantern.synth.demo_access import demo_allocations_ensure
     from lantern.synth.services import borough_seed
 
     borough_seed(people=TEST_PEOPLE, seed=TEST_SEED, today=TEST_TODAY)
-    frame = source_records_frame()
-    keys_add(frame)  # the front door's index, as `lantern link` leaves it
-    frequencies_rebuild(frame)
+    frequencies_rebuild(source_records_frame())  # as `lantern link` leaves them
     demo_users_ensure(today=TEST_TODAY)
     demo_allocations_ensure(today=TEST_TODAY)
 

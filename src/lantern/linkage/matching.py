@@ -30,7 +30,7 @@ from lantern.people.models import SourceRecord
 
 from .model import load
 from .models import LinkRun, MatchKey, NameFrequency
-from .prepare import prepare_frame, prepare_record
+from .prepare import name_key, prepare_frame, prepare_record
 from .scorer import Score, Scorer, blocking_keys
 
 CANDIDATE_LIMIT = 400  # records scored per query, at most
@@ -253,8 +253,15 @@ def keys_add(frame, progress: Callable[[int], None] | None = None) -> int:
 
 
 def frequencies_rebuild(frame) -> None:
-    """How common each standardised name is now (for the front door's scorer)."""
-    _frequencies_rebuild(prepare_frame(frame))
+    """How common each standardised name is now (for the front door's scorer). Names are
+    standardised once per distinct spelling, not once per record."""
+    standard = {}
+    for column in ("given_name", "family_name"):
+        values = frame[column]
+        distinct = values.dropna().unique()
+        mapping = {value: name_key(value) for value in distinct}
+        standard[column] = values.map(mapping)
+    _frequencies_rebuild(pd.DataFrame(standard))
 
 
 def _frequencies_rebuild(prepared) -> None:

@@ -26,10 +26,9 @@ class MatchKey(models.Model):
     source_record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        # Keys are written once per record and de-duplicated as they are built: no unique
+        # constraint, so a million records' keys go in with one index to keep, not two.
         indexes = [models.Index(fields=["key"], name="linkage_matchkey_key")]
-        constraints = [
-            models.UniqueConstraint(fields=["source_record", "key"], name="match_key_once")
-        ]
 
     def __str__(self) -> str:
         return f"{self.key} -> record {self.source_record_id}"

@@ -137,6 +137,26 @@ def _move_all_versions(record_to_person: Sequence[tuple[int, int]]) -> None:
         cursor.execute("DELETE FROM linkage_move")
 
 
+def _temporary_update(table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+    """UPDATE table SET column = new WHERE id = old, for many (old id, new value) pairs, in
+    one statement through a temporary table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_pairs "
+            "(old_id bigint PRIMARY KEY, new_id bigint NOT NULL)"
+        )
+        cursor.execute("DELETE FROM linkage_pairs")
+        for chunk in _chunks(pairs, 10_000):
+            cursor.executemany(
+                "INSERT INTO linkage_pairs (old_id, new_id) VALUES (%s, %s)", list(chunk)
+            )
+        cursor.execute(
+            f"UPDATE {table} SET {column} = p.new_id FROM linkage_pairs p "  # noqa: S608
+            f"WHERE {table}.id = p.old_id"
+        )
+        cursor.execute("DELETE FROM linkage_pairs")
+
+
 def _mark_emptied(left: dict[int, int]) -> dict[int, int]:
     """People left with no record at all become `merged_into` the person who took them."""
     olds = list(left)
@@ -146,19 +166,17 @@ def _mark_emptied(left: dict[int, int]) -> dict[int, int]:
             SourceRecord.objects.filter(person_id__in=chunk).values_list("person_id", flat=True)
         )
     emptied = {old: new for old, new in left.items() if old not in still}
-    by_target: dict[int, list[int]] = defaultdict(list)
-    for old, new in emptied.items():
-        by_target[new].append(old)
-    for new, chunk_olds in by_target.items():
-        for chunk in _chunks(chunk_olds):
-            Person.objects.filter(pk__in=chunk).update(merged_into=new)
+    # People merged earlier into one now emptied follow it on.
+    earlier = []
     for chunk in _chunks(list(emptied)):
-        # People merged earlier into one now emptied follow it on.
-        for old, into in Person.objects.filter(merged_into_id__in=chunk).values_list(
-            "pk", "merged_into_id"
-        ):
-            if old != emptied[into]:
-                Person.objects.filter(pk=old).update(merged_into=emptied[into])
+        earlier.extend(
+            (old, emptied[into])
+            for old, into in Person.objects.filter(merged_into_id__in=chunk).values_list(
+                "pk", "merged_into_id"
+            )
+            if old != emptied[into]
+        )
+    _temporary_update(Person._meta.db_table, "merged_into_id", [*emptied.items(), *earlier])
     _repoint(emptied)
     return emptied
 
@@ -450,15 +468,13 @@ def link_records(
         model_digest=_model_digest(),
         started_at=clock.now(),
         run_by=actor if getattr(actor, "pk", None) else None,
-        people_before=Person.objects.filter(merged_into=None, source_records__isnull=False)
-        .distinct()
-        .count(),
     )
     frame = source_records_frame()
     persons = dict(
         SourceRecord.objects.filter(is_current=True).values_list("pk", "person_id").iterator()
     )
     frame["person_id"] = frame["unique_id"].astype(int).map(persons)
+    run.people_before = int(frame["person_id"].nunique())
     mark = lap("read", started)
     if new_only:
         since = last.last_record_id if last else 0
@@ -523,9 +539,7 @@ def link_records(
         run.links_made = len(plan.moves)
         run.reviews_queued = len(new_reviews)
         run.refused_by_decision = plan.refused
-        run.people_after = (
-            Person.objects.filter(merged_into=None, source_records__isnull=False).distinct().count()
-        )
+        run.people_after = run.people_before - len({old for _, old, _ in plan.moves})
         timings["total"] = round(time.perf_counter() - started, 3)
         timings["engine_stages"] = result.timings if result is not None else {}
         run.timings = timings

@@ -130,6 +130,15 @@ class SeedSummary:
     seconds: float
 
 
+def _match_keys_build() -> None:
+    """The front door's index of the records just written, as if each had arrived on its
+    own (people.services writes a record's keys as it receives it)."""
+    from lantern.linkage.frames import source_records_frame
+    from lantern.linkage.matching import keys_add
+
+    keys_add(source_records_frame())
+
+
 def borough_seed(
     *,
     people: int,
@@ -165,6 +174,7 @@ def borough_seed(
             )
         loader = _Loader(Borough(people=people, seed=seed, today=today), progress)
         loader.run()
+        _match_keys_build()
         access_seed(rng=loader.rng, today=today)
         from lantern.audit.services import audit_record
 
