@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from lantern.core.bulk import BulkWriter
 from lantern.people.models import SourceRecord
@@ -237,9 +238,15 @@ def keys_frame(prepared) -> pd.DataFrame:
 def keys_add(frame, progress: Callable[[int], None] | None = None) -> int:
     """Keys for the records of a raw frame (`frames.source_records_frame()`) that have
     none yet. Returns keys written."""
+    unkeyed = set(
+        SourceRecord.objects.filter(is_current=True)
+        .exclude(Exists(MatchKey.objects.filter(source_record=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    if not unkeyed:
+        return 0
+    frame = frame[frame["unique_id"].astype("int64").isin(unkeyed)]
     prepared = prepare_frame(frame)
-    keyed = set(MatchKey.objects.values_list("source_record_id", flat=True).distinct())
-    prepared = prepared[~prepared["unique_id"].astype("int64").isin(keyed)]
     if prepared.empty:
         return 0
     keys = keys_frame(prepared)

@@ -74,14 +74,15 @@ def _repoint(mapping: dict[int, int]) -> None:
         return
     olds = list(mapping)
     for model in (AccessBasis, BreakGlassRequest, Notification):
-        by_target: dict[int, list[int]] = defaultdict(list)
+        moves = []
         for chunk in _chunks(olds):
-            for pk, old in model.objects.filter(person_id__in=chunk).values_list(
-                "pk", "person_id"
-            ):
-                by_target[mapping[old]].append(pk)
-        for new, pks in by_target.items():
-            model.objects.filter(pk__in=pks).update(person_id=new)
+            moves.extend(
+                (pk, mapping[old])
+                for pk, old in model.objects.filter(person_id__in=chunk).values_list(
+                    "pk", "person_id"
+                )
+            )
+        _temporary_update(model._meta.db_table, "person_id", moves)
     # Relationships: re-point both ends, dropping any that now repeat or point at themselves.
     touched: dict[int, Relationship] = {}
     for chunk in _chunks(olds):
@@ -111,7 +112,9 @@ def _repoint(mapping: dict[int, int]) -> None:
             keep.append(rel)
     for chunk in _chunks(drop):
         Relationship.objects.filter(pk__in=chunk).delete()
-    Relationship.objects.bulk_update(keep, ["person", "related"], batch_size=CHUNK)
+    table = Relationship._meta.db_table
+    _temporary_update(table, "person_id", [(rel.pk, rel.person_id) for rel in keep])
+    _temporary_update(table, "related_id", [(rel.pk, rel.related_id) for rel in keep])
 
 
 def _move_all_versions(record_to_person: Sequence[tuple[int, int]]) -> None:
@@ -140,6 +143,8 @@ def _move_all_versions(record_to_person: Sequence[tuple[int, int]]) -> None:
 def _temporary_update(table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
     """UPDATE table SET column = new WHERE id = old, for many (old id, new value) pairs, in
     one statement through a temporary table."""
+    if not pairs:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS linkage_pairs "
