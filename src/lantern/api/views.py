@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lantern.access import policy
+from lantern.linkage import selectors as linkage_selectors
+from lantern.linkage.matching import MatchQuery
 from lantern.people import selectors
 from lantern.people.models import Person
 
@@ -63,6 +65,41 @@ class PeopleSearch(APIView):
                 "results": serializers.PersonSummarySerializer(page.object_list, many=True).data,
             }
         )
+
+
+class PeopleMatch(APIView):
+    """The people most likely to be the one described, ranked, with the evidence field by
+    field. Names and a date of birth, a postcode or an identifier; at most 10 people,
+    only among those the caller may see."""
+
+    @extend_schema(
+        operation_id="people_match",
+        parameters=[serializers.MatchQuerySerializer],
+        responses=inline_serializer(
+            "PeopleMatches", {"results": serializers.MatchSerializer(many=True)}
+        ),
+    )
+    def get(self, request):
+        if not policy.sees_case_data(request.user):
+            raise Http404
+        query = serializers.MatchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        identifier = data.get("identifier", "")
+        matches = linkage_selectors.people_matching_details(
+            user=request.user,
+            query=MatchQuery(
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                date_of_birth=data.get("date_of_birth"),
+                postcode=data.get("postcode", ""),
+                sex=data.get("sex", ""),
+                identifiers=dict(selectors.identifier_candidates(identifier)) if identifier else {},
+            ),
+            action="api",
+            operation="api.people.match",
+        )
+        return Response({"results": serializers.MatchSerializer(matches, many=True).data})
 
 
 def _page_link(request, number: int) -> str:

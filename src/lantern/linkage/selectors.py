@@ -178,7 +178,14 @@ class PossibleMatch:
 
 
 @transaction.atomic
-def people_matching_details(*, user, query: MatchQuery, limit: int = 10) -> list[PossibleMatch]:
+def people_matching_details(
+    *,
+    user,
+    query: MatchQuery,
+    limit: int = 10,
+    action: str = "search",
+    operation: str = "people.match",
+) -> list[PossibleMatch]:
     """The people most likely to be the one described, with the evidence, audited.
 
     Only records the user may read are scored, and only people the user may search
@@ -192,7 +199,7 @@ def people_matching_details(*, user, query: MatchQuery, limit: int = 10) -> list
         )
 
     ranked = candidates_for(query, readable=readable)[: limit * 3]
-    people = policy.people_visible_to(user, "search").in_bulk([c.person_id for c in ranked])
+    people = policy.people_visible_to(user, action).in_bulk([c.person_id for c in ranked])
     agencies = dict(
         SourceRecord.objects.filter(pk__in=[c.record_id for c in ranked]).values_list(
             "pk", "agency__name"
@@ -213,7 +220,7 @@ def people_matching_details(*, user, query: MatchQuery, limit: int = 10) -> list
     audit_record(
         actor=user,
         action=CONSULTATION,
-        operation="people.match",
+        operation=operation,
         purpose="Is this person known? "
         + ", ".join(f"{k}={v}" for k, v in query.described().items()),
         subjects=[Subject.person(m.person) for m in found],
