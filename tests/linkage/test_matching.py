@@ -138,3 +138,33 @@ def test_keys_built_column_wise_are_the_keys_of_each_record():
     # And the index the test borough was seeded with holds exactly those keys.
     stored = set(MatchKey.objects.values_list("source_record_id", "key"))
     assert stored == one_by_one
+
+
+@pytest.mark.django_db
+def test_a_confidential_address_never_reaches_linkage(police):
+    from lantern.linkage.frames import source_records_frame
+    from lantern.linkage.matching import raw_records
+    from lantern.people.services import AddressIn, SourceRecordIn, source_record_receive
+
+    record = source_record_receive(
+        actor=None,
+        agency=police,
+        record=SourceRecordIn(
+            local_id="REFUGE-1",
+            given_name="Imogen",
+            family_name="Tarrant",
+            date_of_birth=dt.date(1990, 2, 3),
+            addresses=[
+                AddressIn(
+                    line1="1 Hidden Row", town="Kestrelford", postcode="KF1 1AA", confidential=True
+                )
+            ],
+        ),
+    )
+    assert record.postcode == ""  # the record shows no postcode from a confidential address
+    frame = source_records_frame(SourceRecord.objects.filter(pk=record.pk))
+    assert frame.iloc[0]["address"] is None and frame.iloc[0]["postcode"] is None
+    _, raw = raw_records([record.pk])[record.pk]
+    assert raw["address"] is None and raw["postcode"] is None
+    assert not MatchKey.objects.filter(source_record=record, key__contains="KF11AA").exists()
+    assert not MatchKey.objects.filter(source_record=record, key__contains="KF1 1AA").exists()

@@ -119,7 +119,7 @@ def _fill_in(out: dict[int, tuple[int, dict]]) -> dict[int, tuple[int, dict]]:
             out[record_id][1][scheme] = value
         cursor.execute(
             "SELECT source_record_id, line1, postcode FROM people_address "  # noqa: S608
-            f"WHERE valid_to IS NULL AND source_record_id IN ({_marks(ids)}) "
+            f"WHERE valid_to IS NULL AND NOT confidential AND source_record_id IN ({_marks(ids)}) "
             "ORDER BY source_record_id, valid_from DESC, id DESC",
             ids,
         )
@@ -205,8 +205,10 @@ def keys_frame(prepared) -> pd.DataFrame:
 
     for prefix, column in (("nhs", "nhs_number"), ("upn", "upn"), ("pnc", "pnc_id")):
         add(present(column), prefix + ":" + text[column])
-    dob, family, given = present("date_of_birth"), present("family_phonetic"), present(
-        "given_canonical"
+    dob, family, given = (
+        present("date_of_birth"),
+        present("family_phonetic"),
+        present("given_canonical"),
     )
     add(dob & family, "df:" + text["date_of_birth"] + ":" + text["family_phonetic"])
     add(dob & given, "dg:" + text["date_of_birth"] + ":" + text["given_canonical"])

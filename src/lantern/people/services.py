@@ -170,6 +170,10 @@ def _checked_identifiers(
 
 
 def _current_address(addresses: Sequence[AddressIn]) -> AddressIn | None:
+    """The address whose postcode the record shows. Never a confidential one: the
+    record's postcode is read by searches, lists and linkage, which must not learn
+    where someone in hiding lives."""
+    addresses = [a for a in addresses if not a.confidential]
     current = [a for a in addresses if a.valid_to is None]
     return max(current or addresses, key=lambda a: a.valid_from or dt.date.min, default=None)
 
