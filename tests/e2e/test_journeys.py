@@ -46,7 +46,8 @@ def test_sign_in_search_and_open_a_person(page, screenshot):
     page.get_by_label("Name").fill(f"{child.given_name} {child.family_name}")
     page.get_by_label("Date of birth").fill(child.date_of_birth.strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Search").click()
-    page.get_by_text("found").first.wait_for()
+    page.get_by_role("heading", name="Most likely matches").wait_for()
+    page.get_by_text("Why").first.click()
     screenshot("02-search-results")
 
     page.get_by_role("link", name=child.person.full_name).first.click()
@@ -56,7 +57,7 @@ def test_sign_in_search_and_open_a_person(page, screenshot):
     screenshot("03-person")
 
     page.get_by_role("tab", name="Agency records").click()
-    page.get_by_text(f"record {child.local_id}").wait_for()
+    page.get_by_text(f"record {child.local_id}").first.wait_for()
 
 
 def test_a_search_error_is_shown_in_govuk_style(page, screenshot):
@@ -112,3 +113,43 @@ def test_emergency_access_then_who_has_looked(page, screenshot):
     page.get_by_text("access.break_glass.open").wait_for()
     assert "nhs.nurse" in page.content()
     screenshot("08-who-has-looked")
+
+
+def test_review_a_doubtful_pair(page, screenshot):
+    """The front door decides a pair that linkage left to a person, with a reason."""
+    from django.contrib.auth import get_user_model
+
+    from lantern.access.services import front_door_referral_open
+    from lantern.linkage.models import ReviewPair, ReviewStatus
+    from lantern.linkage.services import link_records
+    from lantern.partners.models import Team
+
+    link_records()
+    # A referral about the child in a doubtful pair brings both records to the front door.
+    pair = ReviewPair.objects.filter(status=ReviewStatus.PENDING).order_by("-match_probability")[0]
+    worker = get_user_model().objects.get(username="mash.worker")
+    for record in (pair.record_a, pair.record_b):
+        front_door_referral_open(
+            actor=worker,
+            person=record.person,
+            team=Team.objects.get(code="front-door"),
+            reason="Referral received",
+        )
+    sign_in(page, "mash.worker")
+    page.get_by_role("link", name="Records to review").click()
+    page.get_by_role("heading", name="Records to review").wait_for()
+    screenshot("09-review-queue")
+    page.get_by_role("link", name="Decide").first.click()
+    page.get_by_role("heading", name="Are these the same person?").wait_for()
+    assert page.get_by_text("The evidence, field by field").count() == 1
+    screenshot("10-review-pair")
+    page.get_by_role("button", name="Record the decision").click()
+    page.locator(".govuk-error-summary").wait_for()
+    assert "Choose whether these are the same person" in page.content()
+    page.get_by_label("Not the same person").check()
+    page.get_by_label("Why").fill("Different schools and different dates of birth")
+    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_text("Lantern will not propose this pair again").wait_for()
+    screenshot("11-review-decided")
+    decided = ReviewPair.objects.get(status=ReviewStatus.DIFFERENT)
+    assert decided.reason == "Different schools and different dates of birth"
