@@ -53,3 +53,32 @@ def test_no_cluster_ever_holds_a_pair_kept_apart(links, apart):
     for a, b, _ in links:
         if a != b and (a, b) not in refused:
             assert result.of[a] == result.of[b]
+
+
+def test_a_record_with_no_identifier_cannot_join_two_people_with_different_ones():
+    # Twins 1 and 3 carry different NHS numbers; record 2 carries none and looks like both.
+    ids = {1: {"nhs_number": "111"}, 3: {"nhs_number": "333"}}
+    result = cluster(links=[(1, 2, 9.0), (2, 3, 8.0)], identifiers=ids)
+    assert result.of[1] == result.of[2]
+    assert 3 not in result.of
+    assert result.refused == [(2, 3)]
+
+
+def test_the_same_identifier_on_both_sides_is_no_clash():
+    ids = {1: {"nhs_number": "111"}, 2: {"nhs_number": "111", "upn": "A"}}
+    result = cluster(links=[(1, 2, 1.0)], identifiers=ids)
+    assert result.of[1] == result.of[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    links=st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.floats(-10, 10)), max_size=40
+    ),
+    numbers=st.dictionaries(st.integers(0, 12), st.sampled_from(["A", "B", "C"]), max_size=8),
+)
+def test_no_cluster_ever_holds_two_different_identifiers(links, numbers):
+    result = cluster(links=links, identifiers={r: {"nhs_number": n} for r, n in numbers.items()})
+    for root, members in result.groups().items():
+        held = {numbers[m] for m in members if m in numbers}
+        assert len(held) <= 1, (root, members, held)

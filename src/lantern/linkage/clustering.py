@@ -10,11 +10,15 @@ people, or a pair waiting for review because they share a household.
 Must-links (records already one person, pairs a reviewer decided are the same)
 are joined first and are never refused; a must-link that breaks a keep-apart
 pair is reported as a conflict for a human, not silently applied.
+
+Identifiers keep records apart too: a link is refused when it would give one
+person two different valid NHS numbers (or UPNs, or PNC IDs), whichever records
+carry them, so a third record with no identifier cannot join two twins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -34,10 +38,20 @@ class Clusters:
 
 
 class _Forest:
-    def __init__(self, apart: Iterable[tuple[Hashable, Hashable]]):
+    def __init__(
+        self,
+        apart: Iterable[tuple[Hashable, Hashable]],
+        identifiers: Mapping[Hashable, Mapping[str, str]],
+    ):
         self.parent: dict[Hashable, Hashable] = {}
         self.members: dict[Hashable, set] = {}
         self.apart: dict[Hashable, set] = {}
+        # root -> scheme -> the valid values its records carry
+        self.ids: dict[Hashable, dict[str, set[str]]] = {}
+        for record, values in identifiers.items():
+            present = {scheme: {v} for scheme, v in values.items() if v}
+            if present:
+                self.ids[self.find(record)] = present
         for a, b in apart:
             if a == b:
                 continue
@@ -61,7 +75,15 @@ class _Forest:
         apart_a, apart_b = self.apart.get(ra), self.apart.get(rb)
         if apart_a and not apart_a.isdisjoint(self.members[rb]):
             return True
-        return bool(apart_b) and not apart_b.isdisjoint(self.members[ra])
+        if apart_b and not apart_b.isdisjoint(self.members[ra]):
+            return True
+        ids_a, ids_b = self.ids.get(ra), self.ids.get(rb)
+        if ids_a and ids_b:
+            for scheme, values in ids_a.items():
+                other = ids_b.get(scheme)
+                if other and other != values:
+                    return True
+        return False
 
     def union(self, ra: Hashable, rb: Hashable) -> None:
         if len(self.members[ra]) < len(self.members[rb]):
@@ -71,6 +93,11 @@ class _Forest:
         moved = self.apart.pop(rb, None)
         if moved:
             self.apart.setdefault(ra, set()).update(moved)
+        carried = self.ids.pop(rb, None)
+        if carried:
+            into = self.ids.setdefault(ra, {})
+            for scheme, values in carried.items():
+                into.setdefault(scheme, set()).update(values)
 
 
 def cluster(
@@ -78,9 +105,12 @@ def cluster(
     must: Iterable[tuple[Hashable, Hashable]] = (),
     links: Iterable[tuple[Hashable, Hashable, float]] = (),
     apart: Iterable[tuple[Hashable, Hashable]] = (),
+    identifiers: Mapping[Hashable, Mapping[str, str]] | None = None,
 ) -> Clusters:
-    """Clusters from must-links, then scored links strongest first, keeping `apart` pairs apart."""
-    forest = _Forest(apart)
+    """Clusters from must-links, then scored links strongest first, keeping `apart` pairs
+    apart and never letting one cluster hold two values of one identifier scheme.
+    `identifiers` maps a record to its valid identifiers ({"nhs_number": "..."})."""
+    forest = _Forest(apart, identifiers or {})
     result = Clusters()
     for a, b in must:
         ra, rb = forest.find(a), forest.find(b)

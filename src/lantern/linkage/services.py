@@ -412,10 +412,16 @@ def _plan(records: pd.DataFrame, result, *, new_ids: set[str] | None) -> _Plan:
             else:
                 keep.append(False)
         links = links[keep] if len(links) else links
+    identifiers = {}
+    for scheme in ("nhs_number", "upn", "pnc_id"):
+        carried = records[records[scheme].notna()]
+        for unique_id, value in zip(carried["unique_id"], carried[scheme], strict=True):
+            identifiers.setdefault(unique_id, {})[scheme] = value
     clusters = cluster(
         must=must,
         links=zip(links["unique_id_l"], links["unique_id_r"], links["match_weight"], strict=True),
         apart=apart,
+        identifiers=identifiers,
     )
     plan = _Plan(refused=len(clusters.refused), conflicts=len(clusters.conflicts))
     for members in clusters.groups().values():
