@@ -68,6 +68,7 @@ def measure(mode: str, people: int, database_url: str | None) -> dict:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "lantern.settings.production",
             "SECRET_KEY": "benchmark-only-" + "x" * 50,
+            "AUDIT_ANCHOR_KEY": "benchmark-only-" + "y" * 50,
             "LANTERN_HOME": folder,
             "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
             "PYTHONPATH": str(ROOT / "src"),

@@ -1,0 +1,1 @@
+"""Helpers for benchmarks/linkage.py: datasets, the three methods, and the measures."""
