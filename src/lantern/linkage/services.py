@@ -412,9 +412,12 @@ def _plan(records: pd.DataFrame, result, *, new_ids: set[str] | None) -> _Plan:
             else:
                 keep.append(False)
         links = links[keep] if len(links) else links
+    # Identifiers only of records some link or must-link touches: the rest never join.
+    involved = set(links["unique_id_l"]) | set(links["unique_id_r"])
+    involved.update(record for edge in must for record in edge)
     identifiers = {}
     for scheme in ("nhs_number", "upn", "pnc_id"):
-        carried = records[records[scheme].notna()]
+        carried = records[records[scheme].notna() & records["unique_id"].isin(involved)]
         for unique_id, value in zip(carried["unique_id"], carried[scheme], strict=True):
             identifiers.setdefault(unique_id, {})[scheme] = value
     clusters = cluster(
