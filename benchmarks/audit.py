@@ -6,12 +6,20 @@
    show how it grows. Target: under 10% extra.
 2. Audited writes per second on PostgreSQL (a small write plus its audit event, one
    transaction each, on a durable server: fsync and synchronous commit on), beside
-   the same writes without the audit event. Target: at least 1,000 per second.
-3. How fast `lantern audit verify` walks the chain those writes made.
+   the same writes without the audit event, with 1 client and with several at once
+   (each client a process with its own connection, as a gunicorn server's workers
+   are). Plain and audited alternate at each number of clients, in the same run;
+   so does "one chain": audited, but every append forced onto chain 1, which is how
+   the log was before it was striped (one head lock, so one commit at a time).
+   Target: at least 1,000 audited writes per second.
+3. How fast `lantern audit verify` walks the chains those writes made.
 
-    python benchmarks/audit.py           # 10k and 40k people; 5,000 writes
-    python benchmarks/audit.py --quick   # 2k and 8k people; 2,000 writes
+    python benchmarks/audit.py           # 10k and 40k people; 5,000 writes a measurement
+    python benchmarks/audit.py --quick   # 2k and 8k people; 2,000 writes a measurement
     python benchmarks/audit.py --database-url postgres://...  # use this (emptied!) server
+    python benchmarks/audit.py --skip-pages --clients 1,8     # only the writes, 1 and 8 clients
+    python benchmarks/audit.py --skip-pages --hold-ms 5       # each write transaction stays open
+                                      # 5 ms more (as on a slow disk): what the head lock costs
 
 The last line is JSON: {"benchmark": "audit", "figures": {...}, "targets": {...}, "met": ...}
 """
@@ -19,6 +27,7 @@ The last line is JSON: {"benchmark": "audit", "figures": {...}, "targets": {...}
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -31,6 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_TARGET = 0.10
 WRITES_TARGET = 1000
+CLIENTS = (1, 2, 4, 8, 16)
+ROUNDS = 2  # the modes alternate this many times at each number of clients
+MODES = ("plain", "audited", "one chain")
 
 
 def _setup_django(folder: str) -> None:
@@ -113,29 +125,37 @@ def pages_child(people: int, rounds: int) -> None:
     print(json.dumps(figures))
 
 
-def writes_child(count: int) -> None:
+def _writer(client: int, count: int, mode: str, hold: float, ids: tuple, start, finished) -> None:
+    """One client: its own process and connection; `count` transactions once all are ready."""
+    from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
     from lantern.access.models import Notification
     from lantern.audit.services import Subject, audit_record
-    from lantern.audit.verify import verify_audit_log
+    from lantern.audit.testing import on_chain
     from lantern.core import clock
     from lantern.people.models import Person
 
+    audited = mode != "plain"
+    user = get_user_model().objects.get(pk=ids[0])
+    person = Person.objects.get(pk=ids[1])
     now = clock.now()
-    person = Person.objects.create(given_name="Bench", family_name="Mark", created_at=now)
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create(username="bench")
-    results = {}
-    for label, audited in (("without audit", False), ("with audit", True)):
-        started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0"
+        )
+        backend = cursor.fetchone()[0]
+    start.wait()
+    cpu = time.process_time(), _server_cpu(backend)
+    began = time.monotonic()  # one clock for every process (CLOCK_MONOTONIC)
+    # "one chain": every append goes to chain 1, as when the log had one head.
+    with on_chain(1) if mode == "one chain" else contextlib.nullcontext():
         for number in range(count):
             with transaction.atomic():
                 note = Notification.objects.create(
                     recipient=user,
                     kind="bench",
-                    message=f"note {number}",
+                    message=f"note {client}.{number}",
                     person=person,
                     created_at=now,
                 )
@@ -147,13 +167,96 @@ def writes_child(count: int) -> None:
                         purpose="benchmark",
                         subjects=[Subject.person(person), Subject.of(note, person.pk)],
                     )
-        results[label] = count / (time.perf_counter() - started)
+                if hold:
+                    time.sleep(hold)  # the transaction, and the head it holds, stay open
+    ended = time.monotonic()
+    server = _server_cpu(backend)
+    client = time.process_time() - cpu[0]
+    finished.put((began, ended, client, None if server is None else server - cpu[1]))
+    connection.close()
+
+
+def _server_cpu(pid: int) -> float | None:
+    """CPU seconds a local PostgreSQL backend has used, or None when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _writes_per_second(clients: int, count: int, mode: str, ids: tuple, hold: float = 0) -> dict:
+    """`count` transactions shared by `clients` processes started together: how many per
+    second, and the CPU each took (the clients' and, on a local server, their backends')."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each forked client opens its own
+    context = multiprocessing.get_context("fork")
+    start, finished = context.Barrier(clients), context.Queue()
+    each = count // clients
+    workers = [
+        context.Process(target=_writer, args=(n, each, mode, hold, ids, start, finished))
+        for n in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    spans = [finished.get(timeout=1800) for _ in workers]
+    for worker in workers:
+        worker.join()
+        if worker.exitcode != 0:
+            raise SystemExit(f"a writer failed (exit status {worker.exitcode})")
+    seconds = max(span[1] for span in spans) - min(span[0] for span in spans)
+    done = each * clients
+    figures = {
+        "per_second": done / seconds,
+        "client_cpu_ms": sum(span[2] for span in spans) / done * 1000,
+    }
+    if all(span[3] is not None for span in spans):
+        figures["server_cpu_ms"] = sum(span[3] for span in spans) / done * 1000
+    return figures
+
+
+def writes_child(count: int, clients: list[int], hold: float) -> None:
+    from collections import Counter
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from lantern.audit.models import AuditEvent
+    from lantern.audit.verify import verify_audit_log
+    from lantern.core import clock
+    from lantern.people.models import Person
+
+    person = Person.objects.create(given_name="Bench", family_name="Mark", created_at=clock.now())
+    user = get_user_model().objects.create(username="bench")
+    ids = (user.pk, person.pk)
+    _writes_per_second(1, 50, "audited", ids)  # warm the server up (and the audit path)
+    modes = MODES if connection.vendor == "postgresql" else MODES[:2]
+    results: dict = {"engine": connection.vendor, "clients": {}, "cpu_ms": {}}
+    cpu: dict[str, list[float]] = {mode: [] for mode in modes}
+    for n in clients:
+        rates: dict[str, list[float]] = {mode: [] for mode in modes}
+        for _ in range(ROUNDS):
+            for mode in modes:
+                measured = _writes_per_second(n, count, mode, ids, hold)
+                rates[mode].append(measured["per_second"])
+                if "server_cpu_ms" in measured:
+                    cpu[mode].append(measured["client_cpu_ms"] + measured["server_cpu_ms"])
+        results["clients"][str(n)] = {
+            label: statistics.mean(values) for label, values in rates.items()
+        }
+    for label, values in cpu.items():
+        if values:  # CPU per write (client + its backend), the median over every measurement
+            results["cpu_ms"][label] = statistics.median(values)
+    chains = Counter(AuditEvent.objects.values_list("chain", flat=True))
     started = time.perf_counter()
     verified = verify_audit_log()
     results["verify_seconds"] = time.perf_counter() - started
-    results["verify_events"] = count
-    results["verify_ok"] = not verified.problems
-    results["engine"] = connection.vendor
+    results["verify_events"] = verified.events_checked
+    results["verify_ok"] = verified.ok
+    results["chains_used"] = len(chains)
     print(json.dumps(results))
 
 
@@ -174,6 +277,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--database-url", help="PostgreSQL for the writes (it is emptied!)")
+    parser.add_argument(
+        "--clients", help=f"Numbers of clients writing at once, e.g. 1,8 (default {CLIENTS})"
+    )
+    parser.add_argument("--skip-pages", action="store_true", help="Measure only the writes.")
+    parser.add_argument(
+        "--hold-ms",
+        type=float,
+        default=0,
+        help="Keep each write transaction open this much longer, as a slow commit would.",
+    )
     args = parser.parse_args()
     sizes = [2_000, 8_000] if args.quick else [10_000, 40_000]
     rounds = 30 if args.quick else 60
@@ -187,10 +300,12 @@ def main() -> int:
     base_env.pop("DATABASE_URL", None)
 
     print("1. Audit cost on pages (SQLite, median of alternating requests)")
+    if args.skip_pages:
+        print("   skipped (--skip-pages)")
     print(f"{'people':>8} {'page':<12} {'audit on ms':>12} {'audit off ms':>13} {'extra':>7}")
     figures: dict = {"pages": {}}
     worst = 0.0
-    for people in sizes:
+    for people in [] if args.skip_pages else sizes:
         with tempfile.TemporaryDirectory(prefix="lantern-audit-bench-") as folder:
             env = {
                 **base_env,
@@ -211,7 +326,7 @@ def main() -> int:
                 f"{extra:>7.1%}"
             )
 
-    print("\n2. Audited writes per second")
+    print("\n2. Writes per second, plain and audited (and on one chain), by number of clients")
     started_pg = False
     url = args.database_url
     if not url:
@@ -226,6 +341,9 @@ def main() -> int:
             print("   PostgreSQL is not installed: measuring on SQLite instead.")
         else:
             url, started_pg = pg.stdout.strip(), True
+    clients = [int(n) for n in args.clients.split(",")] if args.clients else list(CLIENTS)
+    if not url:
+        clients = [1]  # SQLite takes one writer at a time
     try:
         with tempfile.TemporaryDirectory(prefix="lantern-audit-bench-") as folder:
             env = {
@@ -241,7 +359,10 @@ def main() -> int:
                     "c.execute('CREATE SCHEMA public')"
                 )
                 subprocess.run([sys.executable, "-c", code], env=env, check=True)
-            result = run_child(["writes", str(writes)], env)
+            result = run_child(
+                ["writes", str(writes), ",".join(map(str, clients)), str(args.hold_ms / 1000)],
+                env,
+            )
     finally:
         if started_pg:
             subprocess.run(
@@ -250,21 +371,74 @@ def main() -> int:
                 env={**os.environ, "PG_DIR_NAME": "bench-postgres"},
                 check=False,
             )
-    figures["writes"] = {k: (round(v, 1) if isinstance(v, float) else v) for k, v in result.items()}
+    durable = " (durable)" if result["engine"] == "postgresql" else ""
+    held = f", each transaction held open {args.hold_ms:g} ms more" if args.hold_ms else ""
     print(
-        f"   on {result['engine']} (durable): {result['without audit']:,.0f} writes/s without "
-        f"audit, {result['with audit']:,.0f} with ({writes:,} each)"
+        f"   on {result['engine']}{durable}, {os.cpu_count()} cores, {writes:,} writes a "
+        f"measurement, mean of {ROUNDS} alternating rounds{held}"
     )
     print(
-        f"3. verify: {writes:,} events in {result['verify_seconds']:.2f} s "
-        f"({writes / result['verify_seconds']:,.0f} events/s), chain intact: "
-        f"{result['verify_ok']}"
+        f"   {'clients':>7} {'plain/s':>9} {'audited/s':>10} {'one chain/s':>12} "
+        f"{'audited/plain':>14} {'audited vs 1 client':>20}"
     )
-    met = (
-        worst < PAGE_TARGET
-        and result["with audit"] >= WRITES_TARGET
-        and result["engine"] == "postgresql"
+    by_clients = result["clients"]
+    one = by_clients[str(clients[0])]["audited"]
+    best_clients, best = None, 0.0
+    for n in clients:
+        row = by_clients[str(n)]
+        if row["audited"] > best:
+            best_clients, best = n, row["audited"]
+        print(
+            f"   {n:>7} {row['plain']:>9,.0f} {row['audited']:>10,.0f} "
+            f"{row.get('one chain', float('nan')):>12,.0f} "
+            f"{row['audited'] / row['plain']:>14.0%} {row['audited'] / one:>19.1f}x"
+        )
+    cpu_ms = result["cpu_ms"]
+    if cpu_ms:
+        cores = os.cpu_count() or 1
+        print(
+            f"   CPU per write (client process + its PostgreSQL backend, median): "
+            f"{cpu_ms['plain']:.2f} ms plain, {cpu_ms['audited']:.2f} ms audited; so {cores} "
+            f"idle cores could do at most {cores * 1000 / cpu_ms['plain']:,.0f} plain or "
+            f"{cores * 1000 / cpu_ms['audited']:,.0f} audited writes/s"
+        )
+    reached = [n for n in clients if by_clients[str(n)]["audited"] >= WRITES_TARGET]
+    if reached:
+        print(
+            f"   {WRITES_TARGET:,} audited writes/s reached from {reached[0]} client"
+            f"{'s' if reached[0] != 1 else ''} (best {best:,.0f}/s with {best_clients})."
+        )
+    else:
+        print(
+            f"   {WRITES_TARGET:,} audited writes/s NOT reached (best {best:,.0f}/s with "
+            f"{best_clients} client{'s' if best_clients != 1 else ''})."
+        )
+    figures["writes"] = {
+        "engine": result["engine"],
+        "writes_per_measurement": writes,
+        "hold_ms": args.hold_ms,
+        "clients": {n: {k: round(v, 1) for k, v in row.items()} for n, row in by_clients.items()},
+        "best_audited_per_second": round(best, 1),
+        "best_audited_clients": best_clients,
+        "target_reached_from_clients": reached[0] if reached else None,
+        "cpu_ms_per_write": {k: round(v, 3) for k, v in cpu_ms.items()},
+        "cpu_bound_ceiling_per_second": {
+            k: round((os.cpu_count() or 1) * 1000 / v) for k, v in cpu_ms.items()
+        },
+        "chains_used": result["chains_used"],
+        "verify_seconds": round(result["verify_seconds"], 2),
+        "verify_events": result["verify_events"],
+        "verify_ok": result["verify_ok"],
+    }
+    events = result["verify_events"]
+    print(
+        f"3. verify: {events:,} events in {result['chains_used']} chains in "
+        f"{result['verify_seconds']:.2f} s ({events / result['verify_seconds']:,.0f} events/s), "
+        f"every chain intact: {result['verify_ok']}"
     )
+    writes_met = bool(reached) and result["verify_ok"] and result["engine"] == "postgresql"
+    pages_met = worst < PAGE_TARGET if figures["pages"] else None  # None: not measured
+    met = writes_met and pages_met
     print(
         json.dumps(
             {
@@ -288,6 +462,7 @@ if __name__ == "__main__":
             if sys.argv[2] == "pages":
                 pages_child(int(sys.argv[3]), int(sys.argv[4]))
             else:
-                writes_child(int(sys.argv[3]))
+                clients = [int(n) for n in sys.argv[4].split(",")]
+                writes_child(int(sys.argv[3]), clients, float(sys.argv[5]))
     else:
         sys.exit(main())

@@ -36,8 +36,11 @@ def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def last_seq() -> int:
-    return AuditEvent.objects.aggregate(top=Max("seq"))["top"] or 0
+Place = tuple[int, int]  # (chain, seq)
+
+
+def last_seq(chain: int = 1) -> int:
+    return AuditEvent.objects.filter(chain=chain).aggregate(top=Max("seq"))["top"] or 0
 
 
 def _column(name: str):
@@ -55,7 +58,10 @@ def _q(name: str) -> str:
 
 
 class Tamperer:
-    """Raw-SQL changes to the audit tables, bypassing the ORM's and the database's guards."""
+    """Raw-SQL changes to the audit tables, bypassing the ORM's and the database's guards.
+
+    Events are named by their place, (chain, seq).
+    """
 
     def __init__(self, tmp_path):
         self.tmp_path = tmp_path
@@ -81,36 +87,50 @@ class Tamperer:
             transaction.set_rollback(True)
 
     @staticmethod
-    def last_seq() -> int:
-        return last_seq()
+    def last_seq(chain: int = 1) -> int:
+        return last_seq(chain)
 
     def execute(self, sql: str, params=()) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, list(params))
 
-    def row(self, seq: int) -> dict:
-        return AuditEvent.objects.filter(seq=seq).values("id", *HASHED_FIELDS, "hash").get()
-
-    def set_field(self, seq: int, field_name: str, value) -> None:
-        column = _column(field_name).column
-        self.execute(
-            f"UPDATE {_q(EVENT_TABLE)} SET {_q(column)} = %s WHERE seq = %s",  # noqa: S608
-            [_prep(field_name, value), seq],
+    def row(self, place: Place) -> dict:
+        chain, seq = place
+        return (
+            AuditEvent.objects.filter(chain=chain, seq=seq)
+            .values("id", *HASHED_FIELDS, "hash")
+            .get()
         )
 
-    def delete_event(self, seq: int) -> None:
-        event_id = self.row(seq)["id"]
+    def set_field(self, place: Place, field_name: str, value) -> None:
+        column = _column(field_name).column
+        self.execute(
+            f"UPDATE {_q(EVENT_TABLE)} SET {_q(column)} = %s WHERE chain = %s AND seq = %s",  # noqa: S608
+            [_prep(field_name, value), *place],
+        )
+
+    def move(self, place: Place, to: Place) -> None:
+        """Give the event at `place` another place (in its chain or another)."""
+        self.execute(
+            f"UPDATE {_q(EVENT_TABLE)} SET chain = %s, seq = %s WHERE chain = %s AND seq = %s",  # noqa: S608
+            [*to, *place],
+        )
+
+    def delete_event(self, place: Place) -> None:
+        event_id = self.row(place)["id"]
         self.execute(f"DELETE FROM {_q(SUBJECT_TABLE)} WHERE event_id = %s", [event_id])  # noqa: S608
         self.execute(f"DELETE FROM {_q(EVENT_TABLE)} WHERE id = %s", [event_id])  # noqa: S608
 
-    def swap(self, first: int, second: int) -> None:
-        for old, new in ((first, -1), (second, first), (-1, second)):
-            self.set_field(old, "seq", new)
+    def swap(self, first: Place, second: Place) -> None:
+        parked = (first[0], -1)
+        for old, new in ((first, parked), (second, first), (parked, second)):
+            self.move(old, new)
 
-    def shift_up(self, from_seq: int) -> None:
-        """Make room at `from_seq`: every event from there on moves up one place."""
-        for seq in range(last_seq(), from_seq - 1, -1):
-            self.set_field(seq, "seq", seq + 1)
+    def shift_up(self, place: Place) -> None:
+        """Make room at `place`: every event of its chain from there on moves up one place."""
+        chain, from_seq = place
+        for seq in range(last_seq(chain), from_seq - 1, -1):
+            self.move((chain, seq), (chain, seq + 1))
 
     def insert_event(self, fields: dict, digest: str) -> None:
         names = [*HASHED_FIELDS, "hash"]
@@ -119,9 +139,10 @@ class Tamperer:
         marks = ", ".join(["%s"] * len(names))
         self.execute(f"INSERT INTO {_q(EVENT_TABLE)} ({columns}) VALUES ({marks})", values)  # noqa: S608
 
-    def subjects(self, seq: int) -> list[dict]:
+    def subjects(self, place: Place) -> list[dict]:
+        chain, seq = place
         return list(
-            AuditSubject.objects.filter(event__seq=seq)
+            AuditSubject.objects.filter(event__chain=chain, event__seq=seq)
             .order_by("id")
             .values("id", "record_type", "record_id", "person_id")
         )
@@ -135,36 +156,39 @@ class Tamperer:
     def delete_subject(self, subject_id: int) -> None:
         self.execute(f"DELETE FROM {_q(SUBJECT_TABLE)} WHERE id = %s", [subject_id])  # noqa: S608
 
-    def insert_subject(self, seq: int, record_type: str, record_id: str, person_id) -> None:
-        event_id = self.row(seq)["id"]
+    def insert_subject(self, place: Place, record_type: str, record_id: str, person_id) -> None:
+        event_id = self.row(place)["id"]
         self.execute(
             f"INSERT INTO {_q(SUBJECT_TABLE)} (event_id, record_type, record_id, person_id) "  # noqa: S608
             "VALUES (%s, %s, %s, %s)",
             [event_id, record_type, record_id, person_id],
         )
 
-    def set_head(self, seq: int) -> None:
-        digest = self.row(seq)["hash"] if seq > 0 else GENESIS_HASH
+    def set_head(self, chain: int, seq: int) -> None:
+        digest = self.row((chain, seq))["hash"] if seq > 0 else GENESIS_HASH
         self.execute(
-            f"UPDATE {_q(HEAD_TABLE)} SET last_seq = %s, last_hash = %s WHERE id = 1",  # noqa: S608
-            [seq, digest],
+            f"UPDATE {_q(HEAD_TABLE)} SET last_seq = %s, last_hash = %s WHERE id = %s",  # noqa: S608
+            [seq, digest, chain],
         )
 
-    def rehash(self, seq: int) -> str:
+    def rehash(self, place: Place) -> str:
         """Recompute one event's hash as an attacker who knows the algorithm would."""
-        row = self.row(seq)
-        subjects = [(s["record_type"], s["record_id"], s["person_id"]) for s in self.subjects(seq)]
+        row = self.row(place)
+        subjects = [
+            (s["record_type"], s["record_id"], s["person_id"]) for s in self.subjects(place)
+        ]
         digest = event_hash(row, subjects)
-        self.set_field(seq, "hash", digest)
+        self.set_field(place, "hash", digest)
         return digest
 
-    def rechain(self, from_seq: int) -> None:
-        """Rewrite every hash from `from_seq` on so the chain links up again, and the head."""
-        previous = self.row(from_seq - 1)["hash"] if from_seq > 1 else GENESIS_HASH
-        for seq in range(from_seq, last_seq() + 1):
-            self.set_field(seq, "previous_hash", previous)
-            previous = self.rehash(seq)
-        self.set_head(last_seq())
+    def rechain(self, place: Place) -> None:
+        """Rewrite every hash of the chain from `place` on so it links up again, and its head."""
+        chain, from_seq = place
+        previous = self.row((chain, from_seq - 1))["hash"] if from_seq > 1 else GENESIS_HASH
+        for seq in range(from_seq, last_seq(chain) + 1):
+            self.set_field((chain, seq), "previous_hash", previous)
+            previous = self.rehash((chain, seq))
+        self.set_head(chain, last_seq(chain))
 
 
 @pytest.fixture

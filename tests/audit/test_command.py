@@ -14,7 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from lantern.audit.anchors import read_anchor_lines
+from lantern.audit.chain import CHAINS
+from lantern.audit.models import AuditEvent
 from lantern.audit.services import audit_record
+from lantern.audit.testing import on_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +39,15 @@ def events(actor, n: int) -> list:
 
 def test_anchor_writes_an_anchor_and_says_where(mash_worker, anchor_folder):
     last = events(mash_worker, 2)[-1]
+    with on_chain(2):
+        second = events(mash_worker, 1)[-1]
     out, _ = run("anchor")
-    assert f"Anchored the audit log at event {last.seq:,}" in out
+    total = AuditEvent.objects.count()
+    assert f"Anchored the audit log's {CHAINS} chains ({total:,} events: " in out
+    assert f"chain 1 at event {last.seq:,}, chain 2 at event {second.seq:,})" in out
     assert str(anchor_folder) in out
-    assert [line.anchor.seq for line in read_anchor_lines()] == [last.seq]
+    (line,) = read_anchor_lines()
+    assert line.anchor.head(1)[1] == last.seq and line.anchor.head(2)[1] == second.seq
 
 
 def test_verify_reports_what_it_checked(mash_worker):
@@ -47,29 +55,42 @@ def test_verify_reports_what_it_checked(mash_worker):
     run("anchor")
     out, err = run("verify", "--batch-size", "2")
     assert out.strip() == (
-        f"The audit log is intact: {last.seq:,} events checked (an unbroken chain from "
+        f"The audit log is intact: {last.seq:,} events checked (chain 1, unbroken from "
         f"event 1 to event {last.seq:,}) and 1 anchor checked."
     )
     assert err == ""
 
 
+def test_verify_reports_every_chain(mash_worker):
+    last = events(mash_worker, 2)[-1]
+    with on_chain(5):
+        fifth = events(mash_worker, 2)[-1]
+    out, _ = run("verify")
+    assert out.strip() == (
+        f"The audit log is intact: {last.seq + 2:,} events checked (2 chains, each unbroken "
+        f"from event 1: chain 1 to event {last.seq:,}, chain 5 to event {fifth.seq}) and "
+        "0 anchors checked."
+    )
+
+
 def test_verify_names_the_first_broken_link_and_fails(mash_worker, tamper):
-    written = events(mash_worker, 6)
+    with on_chain(3):
+        written = events(mash_worker, 6)
     run("anchor")
     with tamper.sandbox():
-        tamper.set_field(written[2].seq, "purpose", "changed")
-        tamper.delete_event(written[4].seq)
+        tamper.set_field((3, written[2].seq), "purpose", "changed")
+        tamper.delete_event((3, written[4].seq))
         err = StringIO()
         with pytest.raises(CommandError) as caught:
             call_command("audit", "verify", stdout=StringIO(), stderr=err)
     assert caught.value.returncode == 1
     first = written[2].seq
-    assert str(caught.value).startswith(f"The first broken link is at event {first}: ")
-    assert f"Event {first} was altered" in str(caught.value)
+    assert str(caught.value).startswith(f"The first broken link is at event {first} of chain 3: ")
+    assert f"Event {first} of chain 3 was altered" in str(caught.value)
     report = err.getvalue()
     assert report.startswith("The audit log failed verification: 2 problems found in ")
-    assert f"  - Event {first} was altered" in report
-    assert f"  - The chain has a gap: event {written[4].seq} is missing." in report
+    assert f"  - Event {first} of chain 3 was altered" in report
+    assert f"  - Chain 3 has a gap: event {written[4].seq} of chain 3 is missing." in report
 
 
 def test_verify_without_a_subcommand_is_refused():
@@ -120,4 +141,4 @@ def test_the_command_line_exit_status(tmp_path):
         db.execute("UPDATE audit_auditevent SET purpose = 'Nothing to see' WHERE seq = 2")
     broken = lantern("audit", "verify", env=env)
     assert broken.returncode == 1
-    assert "The first broken link is at event 2" in broken.stderr
+    assert "The first broken link is at event 2 of chain 1" in broken.stderr

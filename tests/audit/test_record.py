@@ -11,7 +11,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from lantern.audit.chain import GENESIS_HASH, HASHED_FIELDS, event_hash
+from lantern.audit.chain import (
+    CHAINS,
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    canonical_document,
+    document_pieces,
+    event_hash,
+)
 from lantern.audit.context import audit_context
 from lantern.audit.middleware import AuditContextMiddleware
 from lantern.audit.models import (
@@ -22,6 +29,7 @@ from lantern.audit.models import (
     AuditSubject,
 )
 from lantern.audit.services import Subject, audit_record
+from lantern.audit.testing import on_chain
 from lantern.audit.verify import verify_audit_log
 from lantern.core import clock
 from lantern.people.models import Person, SourceRecord
@@ -61,9 +69,75 @@ def test_events_are_numbered_without_gaps_and_chained(mash_worker, police_office
     for event in (first, second, third):
         assert len(event.hash) == 64
         assert stored_hash(event) == event.hash, "the stored row must hash to the stored hash"
-    head = AuditChainHead.objects.get()
+    assert {first.chain, second.chain, third.chain} == {1}  # one writer: chain 1
+    head = AuditChainHead.objects.get(pk=1)
     assert (head.last_seq, head.last_hash) == (third.seq, third.hash)
     assert verify_audit_log().ok
+
+
+def test_each_chain_is_numbered_and_chained_on_its_own(mash_worker):
+    before = {c: AuditChainHead.objects.get(pk=c).last_seq for c in (1, 2, 8)}
+    with on_chain(2):
+        a = view(mash_worker)
+    b = view(mash_worker)
+    with on_chain(8):
+        c = view(mash_worker)
+    with on_chain(2):
+        d = view(mash_worker)
+    assert [(e.chain, e.seq) for e in (a, b, c, d)] == [
+        (2, before[2] + 1),
+        (1, before[1] + 1),
+        (8, before[8] + 1),
+        (2, before[2] + 2),
+    ]
+    assert d.previous_hash == a.hash
+    if a.seq == 1:
+        assert a.previous_hash == GENESIS_HASH
+    for event in (a, b, c, d):
+        assert stored_hash(event) == event.hash
+        head = AuditChainHead.objects.get(pk=event.chain)
+        assert head.last_seq >= event.seq
+    assert AuditChainHead.objects.get(pk=2).last_hash == d.hash
+    assert verify_audit_log().ok
+
+
+def test_the_chain_is_in_the_hash_except_chain_1s_which_is_the_old_format(mash_worker):
+    """Chain 1 hashes exactly as the single chain did before there were chains, so a log
+    written then still verifies; every other chain's hash covers its number."""
+    fields = {
+        "seq": 42,
+        "occurred_at": dt.datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=dt.UTC),
+        "actor_id": 7,
+        "actor_username": "mash.worker",
+        "actor_agency": "Kestrelford Council",
+        "action": "consultation",
+        "operation": "person.view",
+        "purpose": "Front-door enquiry",
+        "outcome": "allowed",
+        "recipient": "",
+        "request_path": "/people/12/",
+        "request_method": "GET",
+        "ip_address": "192.0.2.7",
+        "user_agent": "Firefox",
+        "request_id": "abc123",
+        "detail": {"page": 2, "ratio": 0.5},
+        "previous_hash": "ab" * 32,
+    }
+    subjects = [("people.person", "12", 12), ("people.sourcerecord", "8", 12)]
+    # Worked out by the single-chain code (format 1), before the log was striped.
+    single_chain = "f0e20179efd07e700bcd46107b641077ae09e8b119a7cfc489596b9f013af1cb"
+    assert event_hash(fields, subjects) == single_chain
+    assert event_hash({**fields, "chain": 1}, subjects) == single_chain
+    others = {event_hash({**fields, "chain": c}, subjects) for c in range(2, CHAINS + 1)}
+    assert len(others) == CHAINS - 1 and single_chain not in others
+    assert b'"chain":5' in canonical_document({**fields, "chain": 5}, subjects)
+    assert b'"format":2' in canonical_document({**fields, "chain": 5}, subjects)
+
+
+@pytest.mark.parametrize("chain", [0, CHAINS + 1, "2", True])
+def test_only_a_real_chain_can_be_chosen(chain):
+    with pytest.raises(ValueError, match=f"chains 1 to {CHAINS}"), on_chain(chain):
+        pass
 
 
 def test_the_hash_covers_every_field_and_the_subjects(mash_worker):
@@ -321,3 +395,50 @@ def test_behind_a_trusted_proxy_the_address_it_saw_is_recorded(mash_worker, sett
     assert response["X-Request-ID"] == "proxy-req-42"
     event, _ = _through_middleware(mash_worker, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk")
     assert event.ip_address == "10.0.0.2"
+
+
+@pytest.mark.parametrize("chain", [1, 2, CHAINS])
+def test_the_pieces_the_database_fills_in_make_the_hashed_document(chain):
+    """On PostgreSQL the database puts the chain, seq and previous hash into the document
+    Python prepared in pieces; the result must be the document `verify` hashes."""
+    fields = {
+        "occurred_at": dt.datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=dt.UTC),
+        "actor_id": None,
+        "actor_username": "",
+        "actor_agency": "",
+        "action": "consultation",
+        "operation": "person.view",
+        "purpose": 'Looks like a mark: "chain":1,"format":2 and \\u0000',
+        "outcome": "allowed",
+        "recipient": "",
+        "request_path": "",
+        "request_method": "",
+        "ip_address": None,
+        "user_agent": "",
+        "request_id": "r",
+        "detail": {"chain": 9, "format": 2, "seq": "x", "previous_hash": "y"},
+    }
+    subjects = [("people.person", "1", 1)]
+    first, others = document_pieces(fields, subjects)
+    seq, previous = 1234, "cd" * 32
+    if chain == 1:
+        made = first[0] + previous.encode() + first[1] + str(seq).encode() + first[2]
+    else:
+        q0, q1, q2, q3 = others
+        made = q0 + str(chain).encode() + q1 + previous.encode() + q2 + str(seq).encode() + q3
+    whole = {**fields, "chain": chain, "seq": seq, "previous_hash": previous}
+    assert made == canonical_document(whole, subjects)
+
+
+def test_any_text_hashes_the_same_in_the_database_as_in_python(mash_worker):
+    odd = 'Zoë 😀 “quoted” "quoted" back\\slash \u2028 tab\t ñ 中文 \U0001f9d1\u200d\U0001f37c'
+    for chain in (1, 3):
+        with on_chain(chain), audit_context(path="/people/Zoë/", user_agent=odd):
+            event = view(
+                mash_worker,
+                purpose=odd,
+                detail={odd: [odd, 1.5, None, {"ü": True}], "n": 10**12},
+                subjects=[Subject("people.person", odd[:20], 5)],
+            )
+        assert stored_hash(event) == event.hash
+    assert verify_audit_log().ok

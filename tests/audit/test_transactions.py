@@ -6,15 +6,16 @@ import contextlib
 import datetime as dt
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.utils import OperationalError
 from django.http import Http404
 
 from lantern.audit import services
 from lantern.audit.anchors import read_anchor_lines
+from lantern.audit.chain import CHAINS
 from lantern.audit.models import AuditChainHead, AuditEvent, AuditSubject
 from lantern.audit.services import AuditWriteFailed, Subject, audit_record, audit_refusal
-from lantern.audit.testing import audit_writes_fail
+from lantern.audit.testing import audit_writes_fail, on_chain
 from lantern.audit.verify import verify_audit_log
 from lantern.people.models import Person, SourceRecord
 from lantern.people.services import AddressIn, SourceRecordIn, source_record_receive
@@ -83,14 +84,26 @@ def test_a_database_error_in_the_audit_write_undoes_it_and_refuses_the_action(
     def disk_full(*args, **kwargs):
         raise OperationalError("database or disk is full")
 
-    head = AuditChainHead.objects.values_list("last_seq", "last_hash").first()
-    monkeypatch.setattr(AuditSubject.objects, "bulk_create", disk_full)
+    if connection.vendor == "postgresql":
+        # One statement writes the event and its subjects: fail just after it ran.
+        written = services._append_in_one_statement
+
+        def fails_after_writing(*args):
+            written(*args)
+            disk_full()
+
+        monkeypatch.setattr(services, "_append_in_one_statement", fails_after_writing)
+    else:
+        monkeypatch.setattr(AuditSubject.objects, "bulk_create", disk_full)
+    heads = list(AuditChainHead.objects.order_by("id").values_list("last_seq", "last_hash"))
     before = counts()
     with pytest.raises(AuditWriteFailed) as caught:
         receive_and_audit(police_officer, police)
     assert isinstance(caught.value.__cause__, DatabaseError)
     assert counts() == before  # the event row written before the failure went too
-    assert AuditChainHead.objects.values_list("last_seq", "last_hash").first() == head
+    assert list(AuditChainHead.objects.order_by("id").values_list("last_seq", "last_hash")) == (
+        heads
+    )
 
 
 def test_a_caught_audit_failure_still_rolls_back_the_callers_transaction(police, police_officer):
@@ -189,10 +202,51 @@ def test_anchors_are_written_after_commit_every_n_events(
         # Never inside the transaction: nothing is anchored until it commits.
         assert list(read_anchor_lines()) == []
     assert len(callbacks) == sum(1 for seq in seqs if seq % 3 == 0)
-    # Each anchor records the chain's head as it is once the transaction has committed.
-    anchored = [line.anchor.seq for line in read_anchor_lines()]
+    # Each anchor records the chains' heads as they are once the transaction has committed.
+    anchored = [line.anchor.head(1)[1] for line in read_anchor_lines()]
     assert anchored == [seqs[-1]] * len(callbacks)
     assert verify_audit_log().anchors_checked == len(anchored)
+
+
+def test_anchors_are_due_every_n_events_of_each_chain(
+    mash_worker, settings, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_ANCHOR_EVERY = 2
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        places = []
+        for chain in (4, 4, 6, 6, 6, 6):
+            with on_chain(chain):
+                event = audit_record(
+                    actor=mash_worker, action="consultation", operation="person.view", purpose="x"
+                )
+            places.append((event.chain, event.seq))
+    assert len(callbacks) == sum(1 for _, seq in places if seq % 2 == 0)
+    # Every anchor was written after the commit, so each records the same heads.
+    (heads,) = {line.anchor.heads for line in read_anchor_lines()}
+    assert heads[3][:2] == (4, places[1][1]) and heads[5][:2] == (6, places[-1][1])
+    assert verify_audit_log().ok
+
+
+def test_after_a_flush_the_heads_are_made_again_from_the_events(mash_worker, tamper):
+    """A test flush empties the head table: the next append makes a head for every chain,
+    each at its chain's last event, and carries on."""
+    with on_chain(5):
+        fifth = audit_record(
+            actor=mash_worker, action="consultation", operation="person.view", purpose="x"
+        )
+    last = audit_record(
+        actor=mash_worker, action="consultation", operation="person.view", purpose="x"
+    )
+    with tamper.sandbox():
+        tamper.execute("DELETE FROM audit_auditchainhead")
+        event = audit_record(
+            actor=mash_worker, action="consultation", operation="person.view", purpose="x"
+        )
+        assert (event.chain, event.seq, event.previous_hash) == (1, last.seq + 1, last.hash)
+        heads = dict(AuditChainHead.objects.values_list("id", "last_seq"))
+        assert set(heads) == set(range(1, CHAINS + 1))
+        assert (heads[1], heads[5]) == (event.seq, fifth.seq)
+        assert verify_audit_log().ok
 
 
 def test_no_anchor_is_written_for_events_that_rolled_back(

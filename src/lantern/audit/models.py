@@ -1,9 +1,12 @@
 """The audit log: who did what to which records, when, why, and with what outcome.
 
 The log is append-only. Events are written only by `lantern.audit.services`,
-which numbers them 1, 2, 3... with no gaps and chains each to the one before by
-hash (see `chain.py`). Nothing here can change or remove an event through the
-ORM; on PostgreSQL, triggers refuse UPDATE and DELETE as well (migration 0003).
+into one of `chain.CHAINS` independent chains; within its chain each event is
+numbered 1, 2, 3... with no gaps and chained to the one before by hash (see
+`chain.py` and ADR 0005). Across chains there is no order but time: read the log
+by `occurred_at`, not by `seq`. Nothing here can change or remove an event
+through the ORM; on PostgreSQL, triggers refuse UPDATE and DELETE as well
+(migration 0003).
 
 `AuditSubject` has no foreign key to the records it names, so erasing a person
 never erases the record that they were looked at.
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from .chain import CHAINS
 
 
 class AppendOnlyError(Exception):
@@ -86,7 +91,10 @@ class AuditSubjectQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField(unique=True, help_text="1, 2, 3... with no gaps.")
+    chain = models.PositiveSmallIntegerField(
+        default=1, help_text=f"Which of the {CHAINS} chains the event is in (1 to {CHAINS})."
+    )
+    seq = models.BigIntegerField(help_text="1, 2, 3... with no gaps, within its chain.")
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,6 +102,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="audit_events",
+        db_index=False,  # the (actor, occurred_at) index below serves
         help_text="Empty when Lantern itself acted (an import, a scheduled job).",
     )
     actor_username = models.CharField(max_length=150, blank=True)
@@ -119,7 +128,10 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["chain", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_chain_seq")
+        ]
         indexes = [
             models.Index(fields=["occurred_at"], name="audit_event_occurred_at"),
             models.Index(fields=["actor", "occurred_at"], name="audit_event_actor_time"),
@@ -128,7 +140,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         who = self.actor_username or "Lantern"
-        return f"#{self.seq} {who} {self.operation} ({self.action}, {self.outcome})"
+        return f"#{self.place} {who} {self.operation} ({self.action}, {self.outcome})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -140,6 +152,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         _refuse("deleting an audit event")
+
+    @property
+    def place(self) -> str:
+        """Where the event is in the log, as people read it: "2.17" is event 17 of chain 2."""
+        return f"{self.chain}.{self.seq}"
 
 
 class AuditSubject(models.Model):
@@ -168,14 +185,26 @@ class AuditSubject(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The last event in the chain: one row, locked to put appends in a single line."""
+    """The last event in one chain: a row per chain, its id the chain's number.
+
+    An append locks one head row until its transaction ends, so each chain takes
+    its appends one at a time, and the chains take theirs side by side.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_one_row")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id__gte=1, id__lte=CHAINS), name="audit_head_one_per_chain"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Audit chain head at #{self.last_seq}"
+        return f"Audit chain {self.id} head at #{self.last_seq}"
+
+    @property
+    def chain(self) -> int:
+        return self.id

@@ -1,6 +1,10 @@
 """Reading the audit log: who has looked at a person, and the DPO's search.
 
 Reading the log is itself recorded: who read it, about whom, and why.
+
+Both list events newest first by the time they happened. Not by `seq`: the log is
+several chains, each numbered on its own (ADR 0005), so only time orders events
+across chains; the id breaks ties between events of the same microsecond.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ def may_read_log_of(user, person, relationships: set[str] | None = None) -> bool
 
 def _events(queryset: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
     return (
-        queryset.select_related("actor").annotate(subject_count=Count("subjects")).order_by("-seq")
+        queryset.select_related("actor")
+        .annotate(subject_count=Count("subjects"))
+        .order_by("-occurred_at", "-id")
     )
 
 

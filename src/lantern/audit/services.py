@@ -17,8 +17,9 @@ Rules:
   the event rolls back with it; if the audit write fails, it raises
   `AuditWriteFailed` and marks the caller's transaction for rollback, so the
   business write cannot be committed without its audit event even if the
-  exception is caught. Call it last in a transaction: it holds the chain's lock
-  until the transaction ends.
+  exception is caught. Call it last in a transaction: it holds a chain's head
+  until the transaction ends (on PostgreSQL the first of the CHAINS heads that no
+  other transaction holds: see the comment before `_APPEND_SQL`, and ADR 0005).
 - `audit_refusal` records a refused attempt in a transaction of its own that
   commits at once, so the refusal stays on record when the caller then raises
   (Http404, PermissionDenied...). Call it OUTSIDE any `transaction.atomic()`
@@ -29,18 +30,21 @@ Rules:
 - Every read of a list or search page names every record shown as a Subject.
 
 Tests that need the audit write to fail use `lantern.audit.testing.audit_writes_fail()`
-or `monkeypatch.setattr("lantern.audit.services._write", ...)`.
+or `monkeypatch.setattr("lantern.audit.services._write", ...)`; to put events on a
+chain of their choosing, `lantern.audit.testing.on_chain(n)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import logging
 import math
 import re
 import uuid
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +54,7 @@ from django.db import DatabaseError, connection, transaction
 
 from lantern.core import clock
 
-from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash
+from .chain import CHAINS, GENESIS_HASH, HASHED_FIELDS, document_pieces, event_hash
 from .context import audit_context, current_context
 from .models import (
     S62_ACTIONS,
@@ -78,6 +82,8 @@ log = logging.getLogger(__name__)
 
 _OPERATION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 _RECORD_TYPE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+_ACTIONS = frozenset(Action.values)
+_OUTCOMES = frozenset(Outcome.values)
 PURPOSE_LENGTH = 2000
 SUBJECT_BATCH = 2000
 # Decimals in `detail` must survive PostgreSQL's jsonb and back unchanged.
@@ -214,7 +220,7 @@ def _prepare(
     recipient: str,
     detail: dict | None,
 ) -> tuple[dict, list[Subject]]:
-    if action not in Action.values:
+    if action not in _ACTIONS:
         raise ValueError(
             f"Audit action {action!r} is not one of {', '.join(Action.values)} "
             "(the DPA 2018 s62 actions, and security)"
@@ -225,7 +231,7 @@ def _prepare(
             f"not {operation!r}"
         )
     purpose = _text("purpose", purpose, required=True, limit=PURPOSE_LENGTH)
-    if outcome not in Outcome.values:
+    if outcome not in _OUTCOMES:
         raise ValueError(f"Audit outcome must be allowed or refused, not {outcome!r}")
     recipient = _text("recipient", recipient, required=False, limit=300)
     if action == Action.DISCLOSURE and not recipient:
@@ -262,26 +268,56 @@ def _prepare(
     return fields, subjects
 
 
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+# Tests may put events on a chain of their choosing (`lantern.audit.testing.on_chain`).
+_forced_chain: ContextVar[int | None] = ContextVar("lantern_audit_forced_chain", default=None)
+
+
+def _restore_heads() -> None:
+    """Only after the tables were emptied (a test flush): a head per chain, from its last event."""
+    last = {}
+    for chain in range(1, CHAINS + 1):
+        found = (
+            AuditEvent.objects.filter(chain=chain).order_by("-seq").values_list("seq", "hash")
+        ).first()
+        last[chain] = found or (0, GENESIS_HASH)
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(pk=c, last_seq=seq, last_hash=digest) for c, (seq, digest) in last.items()],
+        ignore_conflicts=True,
+    )
+
+
+def _locked_head(chain: int) -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=chain).first()
     if head is None:
-        # Only after the tables were emptied (a test flush): start again from the last event.
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, digest = last or (0, GENESIS_HASH)
-        AuditChainHead.objects.bulk_create(
-            [AuditChainHead(pk=1, last_seq=seq, last_hash=digest)], ignore_conflicts=True
-        )
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        _restore_heads()
+        head = AuditChainHead.objects.select_for_update().get(pk=chain)
     return head
 
 
 def _write(fields: dict, subjects: list[Subject]) -> AuditEvent:
-    """Append one event and its subjects to the chain. Runs inside an atomic block."""
-    head = _locked_head()
-    event = AuditEvent(
-        seq=head.last_seq + 1, occurred_at=clock.now(), previous_hash=head.last_hash, **fields
-    )
+    """Append one event and its subjects to a chain. Runs inside an atomic block."""
     rows = [s.as_tuple() for s in subjects]
+    chain = _forced_chain.get()
+    event = None
+    if connection.vendor == "postgresql":
+        event = _append_in_one_statement(fields, rows, chain)
+    if event is None:  # SQLite (which takes one writer at a time: chain 1), or no head rows yet
+        event = _append_through_orm(fields, rows, chain or 1)
+    every = int(getattr(settings, "AUDIT_ANCHOR_EVERY", 1000) or 0)
+    if every > 0 and event.seq % every == 0:
+        transaction.on_commit(_anchor_after_commit, robust=True)
+    return event
+
+
+def _append_through_orm(fields: dict, rows: list[tuple], chain: int) -> AuditEvent:
+    head = _locked_head(chain)
+    event = AuditEvent(
+        chain=chain,
+        seq=head.last_seq + 1,
+        occurred_at=clock.now(),
+        previous_hash=head.last_hash,
+        **fields,
+    )
     event.hash = event_hash({f: getattr(event, f) for f in HASHED_FIELDS}, rows)
     event._appending = True
     event.save()
@@ -293,11 +329,66 @@ def _write(fields: dict, subjects: list[Subject]) -> AuditEvent:
             ],
             batch_size=SUBJECT_BATCH,
         )
-    AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
-    every = int(getattr(settings, "AUDIT_ANCHOR_EVERY", 1000) or 0)
-    if every > 0 and event.seq % every == 0:
-        transaction.on_commit(_anchor_after_commit, robust=True)
+    AuditChainHead.objects.filter(pk=chain).update(last_seq=event.seq, last_hash=event.hash)
     return event
+
+
+# PostgreSQL: pick a chain, lock its head, move it on, insert the event and its subjects,
+# in ONE round trip: the function `lantern_audit_append` (migration 0005).
+#
+# The chain: the first head (by id) that no other transaction holds, so up to CHAINS
+# audited transactions hold a head each and commit together, and PostgreSQL flushes
+# their commits to the WAL as a group. Only when another transaction holds every head
+# does the append wait, on the head its backend's pid names (so waiters spread out).
+#
+# No deadlock on the heads: SKIP LOCKED skips only rows locked by OTHER transactions;
+# a transaction that already holds a head (from an earlier event in it) is given a head
+# it may lock at once (its own, or a free one before it), so it never waits. So a
+# transaction waiting for a head holds none, and a cycle of waits through head locks
+# would need a head-holder waiting for a head: there is none. (Business rows locked
+# after the audit event could still close a cycle with a head, as with any lock, which
+# is one reason to call audit_record last; PostgreSQL's deadlock detector would end
+# such a cycle by failing one of the transactions, its audit event and all. A chain
+# forced by a test, `testing.on_chain`, is waited for as asked.)
+#
+# The hash is SHA-256 over the same canonical document as `chain.event_hash`, which
+# Python prepares in pieces around the chain, the seq and the previous hash
+# (`chain.document_pieces`); the database fills them in under the lock. `verify`
+# recomputes every hash in Python, so any difference between the two ways would show
+# as a broken chain (the tests run it).
+_APPEND_SQL = (
+    "SELECT event_id, chain, seq, previous_hash, hash FROM lantern_audit_append(%s, %s, %s::jsonb)"
+)
+# The order of AuditEvent's columns, to make the instance the way Django does from a row.
+_COLUMNS = tuple(f.attname for f in AuditEvent._meta.concrete_fields)
+
+
+def _append_in_one_statement(fields: dict, rows: list[tuple], chain: int | None):
+    """Returns None when the chain has no head row (the ORM way then makes them)."""
+    occurred_at = clock.now()
+    first, others = document_pieces({**fields, "occurred_at": occurred_at}, rows)
+    event = {
+        **fields,  # the columns, by name; detail is a JSON object, as its column holds it
+        "occurred_at": occurred_at.isoformat(),  # with microseconds and the UTC offset
+        **{f"p{n}": piece.decode("utf-8") for n, piece in enumerate(first)},
+        **{f"q{n}": piece.decode("utf-8") for n, piece in enumerate(others)},
+        "subjects": [{"record_type": t, "record_id": i, "person_id": p} for t, i, p in rows],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_SQL, [chain, CHAINS, json.dumps(event)])
+        pk, chain, seq, previous_hash, digest = cursor.fetchone()
+    if pk is None:
+        return None
+    found = {
+        **fields,
+        "id": pk,
+        "chain": chain,
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "previous_hash": previous_hash,
+        "hash": digest,
+    }
+    return AuditEvent.from_db(connection.alias, _COLUMNS, [found[c] for c in _COLUMNS])
 
 
 def _anchor_after_commit() -> None:

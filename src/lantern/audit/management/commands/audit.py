@@ -1,8 +1,8 @@
 """`lantern audit anchor` and `lantern audit verify`.
 
-lantern audit anchor    sign the chain's head and append it to the anchor file
-                        (run from a timer every minute)
-lantern audit verify    check the whole chain and every anchor; exit status 1,
+lantern audit anchor    sign the heads of the log's chains and append them to the
+                        anchor file (run from a timer every minute)
+lantern audit verify    check every chain and every anchor; exit status 1,
                         naming the first broken link, if anything is wrong
 """
 
@@ -21,6 +21,16 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+def _chains(tops: dict[int, int]) -> str:
+    """e.g. "chain 1, unbroken from event 1 to event 40", or for several chains
+    "3 chains, each unbroken from event 1: chain 1 to event 40, chain 2 to event 12, ..."."""
+    if len(tops) == 1:
+        ((chain, top),) = tops.items()
+        return f"chain {chain}, unbroken from event 1 to event {top:,}"
+    ends = ", ".join(f"chain {chain} to event {top:,}" for chain, top in tops.items())
+    return f"{len(tops)} chains, each unbroken from event 1: {ends}"
+
+
 class Command(BaseCommand):
     help = "Anchor the audit log outside the database, or verify its chain and anchors."
 
@@ -29,7 +39,7 @@ class Command(BaseCommand):
             dest="subcommand", required=True, metavar="{anchor,verify}"
         )
         commands.add_parser(
-            "anchor", help="Sign the chain's current head and append it to the anchor file."
+            "anchor", help="Sign the chains' current heads and append them to the anchor file."
         )
         verify = commands.add_parser(
             "verify", help="Check every event and anchor; exit 1 naming the first broken link."
@@ -57,8 +67,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"The anchor could not be written to {anchor_dir()}: {exc}") from exc
         self.stdout.write(
-            f"Anchored the audit log at event {anchor.seq:,} (hash {anchor.hash[:16]}...) "
-            f"in {anchor.path}."
+            f"Anchored the audit log's {_n(len(anchor.heads), 'chain')} "
+            f"({_n(anchor.events, 'event')}: {anchor.described()}) in {anchor.path}."
         )
 
     def verify(self, *, batch_size: int, show: int) -> None:
@@ -72,8 +82,7 @@ class Command(BaseCommand):
             else:
                 message = (
                     f"The audit log is intact: {_n(result.events_checked, 'event')} checked "
-                    f"(an unbroken chain from event 1 to event {result.last_seq:,}) and "
-                    f"{anchors} checked."
+                    f"({_chains(result.chains)}) and {anchors} checked."
                 )
             self.stdout.write(self.style.SUCCESS(message))
             return
@@ -87,5 +96,5 @@ class Command(BaseCommand):
             self.stderr.write(f"  - {problem.message}")
         if count > show:
             self.stderr.write(f"  ... and {count - show:,} more.")
-        where = f" at event {first.seq}" if first.seq is not None else ""
+        where = f" at {first.place}" if first.place else ""
         raise CommandError(f"The first broken link is{where}: {first.message}", returncode=1)
