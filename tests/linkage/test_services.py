@@ -27,7 +27,7 @@ def test_same_person_joins_the_records_and_is_audited(mash_worker, seen_pair):
     assert b.person_id == a.person_id
     absorbed = Person.objects.get(pk=LinkChange.objects.get(source_record=b).from_person_id)
     assert absorbed.merged_into_id == a.person_id
-    event = AuditEvent.objects.filter(operation="linkage.review.decide").latest("seq")
+    event = AuditEvent.objects.filter(operation="linkage.review.decide").latest("id")
     assert event.action == "combination" and event.actor_id == mash_worker.pk
     assert {s.person_id for s in event.subjects.all()} == {a.person_id, absorbed.pk}
 

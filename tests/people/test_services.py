@@ -281,7 +281,7 @@ def test_every_write_is_audited_with_its_subjects(police, police_officer):
     from lantern.audit.models import AuditEvent
 
     source = services.source_record_receive(actor=police_officer, agency=police, record=record())
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert (event.action, event.operation, event.actor) == (
         "collection",
         "source_record.receive",

@@ -24,7 +24,7 @@ class AuditCoverageMiddleware:
     def __call__(self, request):
         from lantern.audit.models import AuditEvent
 
-        before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         response = self.get_response(request)
         if getattr(response, "streaming", False) or response.status_code >= 300:
             return response
@@ -35,7 +35,7 @@ class AuditCoverageMiddleware:
         from lantern.people.models import Person
 
         audited_ids = set(
-            AuditSubject.objects.filter(event__seq__gt=before, person_id__isnull=False).values_list(
+            AuditSubject.objects.filter(event__id__gt=before, person_id__isnull=False).values_list(
                 "person_id", flat=True
             )
         )
