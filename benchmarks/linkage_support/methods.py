@@ -204,58 +204,27 @@ def run_ecm(records: pd.DataFrame, mode: str) -> Outcome:
 
 
 # ------------------------------------------------------------------ Lantern
-LANTERN_RAW_COLUMNS = [
-    "unique_id",
-    "source_dataset",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "nhs_number",
-    "upn",
-    "pnc_id",
-]
-
-
-def lantern_modules():
-    """Lantern's linkage modules, or NotAvailable saying what is missing."""
-    import importlib
-
-    found = {}
-    for name in ["engine", "frames", "model"]:
-        try:
-            found[name] = importlib.import_module(f"lantern.linkage.{name}")
-        except ImportError as exc:
-            raise NotAvailable(f"lantern.linkage.{name} cannot be imported: {exc}") from exc
-    for module, attribute in [("engine", "link"), ("frames", "source_records_frame")]:
-        if not hasattr(found[module], attribute):
-            raise NotAvailable(f"lantern.linkage.{module} has no {attribute}()")
-    return found
 
 
 def run_lantern(records: pd.DataFrame | None, mode: str) -> Outcome:
     """Lantern's engine. With `records` (FEBRL) it trains its model on them first; with
     None (the borough) it reads the source records itself and uses its saved model."""
-    modules = lantern_modules()
-    engine = modules["engine"]
+    from lantern.linkage import engine
+    from lantern.linkage import model as linkage_model
+    from lantern.linkage.frames import source_records_frame
+    from lantern.linkage.prepare import RAW_COLUMNS
+
     notes: dict = {}
     if records is None:
-        saved = getattr(modules["model"], "DEFAULT_PATH", None)
-        if saved is not None and not saved.exists():
-            raise NotAvailable(f"no saved model at {saved} (train it first)")
         started = time.perf_counter()
-        frame = modules["frames"].source_records_frame()
+        frame = source_records_frame()
         notes["read_seconds"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         result = engine.link(frame, mode=mode)
     else:
-        if not hasattr(modules["model"], "train"):
-            raise NotAvailable("lantern.linkage.model has no train()")
-        frame = records[LANTERN_RAW_COLUMNS].copy()
+        frame = records[list(RAW_COLUMNS)].copy()
         started = time.perf_counter()
-        model = modules["model"].train(frame)
+        model = linkage_model.train(frame)
         notes["train_seconds"] = round(time.perf_counter() - started, 2)
         result = engine.link(frame, mode=mode, model=model)
     seconds = time.perf_counter() - started

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_one_row_per_current_record_in_the_raw_schema(django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         frame = source_records_frame()
-    assert list(frame.columns) == RAW_COLUMNS
+    assert list(frame.columns) == list(RAW_COLUMNS)
     assert len(frame) == SourceRecord.objects.filter(is_current=True).count()
     assert frame["unique_id"].is_unique
     assert frame["unique_id"].map(type).eq(str).all()
@@ -67,7 +67,7 @@ def test_a_queryset_limits_the_frame():
 def test_no_records_give_an_empty_frame_with_the_columns():
     frame = source_records_frame(SourceRecord.objects.none())
     assert frame.empty
-    assert list(frame.columns) == RAW_COLUMNS
+    assert list(frame.columns) == list(RAW_COLUMNS)
 
 
 def test_truth_frame_matches_the_records():

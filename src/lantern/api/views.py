@@ -85,16 +85,15 @@ class PeopleMatch(APIView):
         query = serializers.MatchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        identifier = data.get("identifier", "")
         matches = linkage_selectors.people_matching_details(
             user=request.user,
-            query=MatchQuery(
+            query=MatchQuery.typed(
                 given_name=data["given_name"],
                 family_name=data["family_name"],
                 date_of_birth=data.get("date_of_birth"),
                 postcode=data.get("postcode", ""),
                 sex=data.get("sex", ""),
-                identifiers=dict(selectors.identifier_candidates(identifier)) if identifier else {},
+                identifier=data.get("identifier", ""),
             ),
             action="api",
             operation="api.people.match",

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .model import LinkageModel, load
-from .prepare import checked_identifiers, prepare_frame
+from .prepare import IDENTIFIERS, checked_identifiers, prepare_frame
 
 # progress(stage, done, total): stages "prepare", "score", "decide", "cluster" in
 # order, each reported (stage, 0, n) as it starts and with `done` = `total` at its end.
@@ -54,7 +54,6 @@ GIVEN_AGREES = (
     "Close spelling of the first name",
 )
 DOB_AGREES = ("Same date of birth", "Day and month swapped (03/04 and 04/03)")
-IDENTIFIERS = ("nhs_number", "upn", "pnc_id")
 
 
 @dataclass(frozen=True)

@@ -22,20 +22,8 @@ from django.db.models.functions import Cast
 
 from lantern.people.models import Address, Identifier, SourceRecord
 
-RAW_COLUMNS = [
-    "unique_id",
-    "source_dataset",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "postcode",
-    "address",
-    "nhs_number",
-    "upn",
-    "pnc_id",
-]
-SCHEMES = ("nhs_number", "upn", "pnc_id")
+from .prepare import IDENTIFIERS, RAW_COLUMNS
+
 CHUNK = 20_000
 
 
@@ -86,10 +74,10 @@ def source_records_frame(queryset: QuerySet[SourceRecord] | None = None) -> pd.D
         columns=["pk", "scheme", "value"],
     )
     if identifiers.empty:
-        wide = pd.DataFrame(columns=list(SCHEMES), index=pd.Index([], name="pk"))
+        wide = pd.DataFrame(columns=list(IDENTIFIERS), index=pd.Index([], name="pk"))
     else:
         wide = identifiers.pivot(index="pk", columns="scheme", values="value")
-    frame = frame.join(wide.reindex(columns=list(SCHEMES)), on="pk")
+    frame = frame.join(wide.reindex(columns=list(IDENTIFIERS)), on="pk")
 
     # The current address: still in use (no end date). Where an agency holds two open
     # addresses the one that started last wins. Never a confidential address: linkage
@@ -112,7 +100,7 @@ def source_records_frame(queryset: QuerySet[SourceRecord] | None = None) -> pd.D
     frame["postcode"] = frame["postcode"].where(
         frame["postcode"].astype(bool), frame["address_postcode"]
     )
-    frame = frame[RAW_COLUMNS].astype(object)
+    frame = frame[list(RAW_COLUMNS)].astype(object)
     return frame.where(frame.notna() & (frame != ""), None)
 
 

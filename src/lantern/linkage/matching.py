@@ -31,11 +31,10 @@ from lantern.people.models import SourceRecord
 
 from .model import load
 from .models import LinkRun, MatchKey, NameFrequency
-from .prepare import name_key, prepare_frame, prepare_record
+from .prepare import IDENTIFIERS, name_key, prepare_frame, prepare_record
 from .scorer import Score, Scorer, blocking_keys
 
 CANDIDATE_LIMIT = 400  # records scored per query, at most
-SCHEMES = ("nhs_number", "upn", "pnc_id")
 
 
 @dataclass(frozen=True)
@@ -47,10 +46,29 @@ class MatchQuery:
     sex: str = ""
     identifiers: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def usable(self) -> bool:
-        """Enough to match on: both names, or an identifier."""
-        return bool((self.given_name and self.family_name) or self.identifiers)
+    @classmethod
+    def typed(
+        cls,
+        *,
+        given_name: str,
+        family_name: str,
+        date_of_birth: dt.date | None = None,
+        postcode: str = "",
+        identifier: str = "",
+        sex: str = "",
+    ) -> MatchQuery:
+        """The query from what someone typed: an identifier in any spacing counts as every
+        scheme it is a valid value of (an NHS number, a UPN, a PNC ID)."""
+        from lantern.people.selectors import identifier_candidates
+
+        return cls(
+            given_name=given_name.strip(),
+            family_name=family_name.strip(),
+            date_of_birth=date_of_birth,
+            postcode=postcode.strip(),
+            sex=sex,
+            identifiers=dict(identifier_candidates(identifier)) if identifier.strip() else {},
+        )
 
     def raw(self) -> dict:
         return {
@@ -61,7 +79,7 @@ class MatchQuery:
             "sex": self.sex or None,
             "postcode": self.postcode,
             "address": None,
-            **{scheme: self.identifiers.get(scheme) for scheme in SCHEMES},
+            **{scheme: self.identifiers.get(scheme) for scheme in IDENTIFIERS},
         }
 
     def described(self) -> dict:
@@ -181,10 +199,10 @@ def keys_refresh(record_ids: Sequence[int]) -> int:
     """Rewrite the keys of these records (new, corrected or relinked). Returns keys written."""
     MatchKey.objects.filter(source_record_id__in=record_ids).delete()
     prepared = [prepare_record(raw) for _, raw in raw_records(record_ids).values()]
-    MatchKey.objects.bulk_create(
+    written = MatchKey.objects.bulk_create(
         MatchKey(key=key, source_record_id=record_id) for key, record_id in _key_rows(prepared)
     )
-    return MatchKey.objects.filter(source_record_id__in=record_ids).count()
+    return len(written)
 
 
 def keys_frame(prepared) -> pd.DataFrame:
@@ -270,14 +288,10 @@ def frequencies_rebuild(frame) -> None:
         distinct = values.dropna().unique()
         mapping = {value: name_key(value) for value in distinct}
         standard[column] = values.map(mapping)
-    _frequencies_rebuild(pd.DataFrame(standard))
-
-
-def _frequencies_rebuild(prepared) -> None:
     NameFrequency.objects.all().delete()
     writer = BulkWriter(NameFrequency, ["column", "value", "share"])
-    for column in ("given_name", "family_name"):
-        shares = prepared[column].dropna().value_counts(normalize=True)
+    for column, names in standard.items():
+        shares = names.dropna().value_counts(normalize=True)
         for value, share in shares.items():
             writer.add((column, str(value)[:100], float(share)))
     writer.flush()

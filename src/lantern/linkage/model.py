@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from .prepare import prepare_frame
+from .prepare import IDENTIFIERS, prepare_frame
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "model.json"
 FORMAT = "lantern-linkage-model/1"
@@ -113,7 +113,7 @@ def _identifier(column: str, name: str) -> dict[str, Any]:
 
 
 def comparisons(
-    identifiers: tuple[str, ...] = ("nhs_number", "upn", "pnc_id"), *, dialect: str = "duckdb"
+    identifiers: tuple[str, ...] = IDENTIFIERS, *, dialect: str = "duckdb"
 ) -> list[dict]:
     """The comparisons, strongest evidence first within each, as Splink settings dicts.
 
@@ -254,7 +254,7 @@ EM_RULES = [
 
 def settings_dict(
     *,
-    identifiers: tuple[str, ...] = ("nhs_number", "upn", "pnc_id"),
+    identifiers: tuple[str, ...] = IDENTIFIERS,
     link_type: str = "dedupe_only",
 ) -> dict[str, Any]:
     """Untrained Splink settings for the Lantern model."""
@@ -400,7 +400,7 @@ def train(
     """
     prepared = prepare_frame(frame)
     identifiers = tuple(
-        column for column in ("nhs_number", "upn", "pnc_id") if prepared[column].notna().any()
+        column for column in IDENTIFIERS if prepared[column].notna().any()
     )
     settings = settings_dict(identifiers=identifiers)
     linker = _linker(prepared, settings)
@@ -463,7 +463,7 @@ def _finish(settings: dict[str, Any], *, prepared: pd.DataFrame, u_pairs: float)
     for name, comparison in by_name.items():
         comparison["comparison_description"] = described[name]["comparison_description"]
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        identifier = name in ("nhs_number", "upn", "pnc_id")
+        identifier = name in IDENTIFIERS
         for level in levels:
             if level.get("u_probability") is None:
                 carried = int(prepared[name].notna().sum()) if identifier else 0

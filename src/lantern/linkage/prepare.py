@@ -30,6 +30,8 @@ from lantern.people.identifiers import IdentifierError, validate_pnc_id, validat
 NICKNAMES_FILE = Path(__file__).resolve().parent.parent / "people" / "data" / "nicknames.csv"
 NAME_SEX_FILE = Path(__file__).resolve().parent / "data" / "given_name_sex.csv"
 
+IDENTIFIERS = ("nhs_number", "upn", "pnc_id")  # trusted only when their check holds
+
 RAW_COLUMNS = (
     "unique_id",
     "source_dataset",
@@ -474,7 +476,7 @@ def prepare_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out["postcode"] = postcode["postcode"]
     out["postcode_district"] = postcode["district"]
     out["address_key"] = _derive(column("address"), {"a": lambda v: address_key(_blank(v))})["a"]
-    for identifier in ("nhs_number", "upn", "pnc_id"):
+    for identifier in IDENTIFIERS:
         # Nearly every identifier is distinct and arrives checked and normalised, so
         # only blanks are tidied, column-wise.
         values = column(identifier).astype(object)

@@ -35,10 +35,11 @@ from lantern.people.models import Person, Relationship, SourceRecord
 from . import engine
 from .clustering import cluster
 from .engine import Progress
-from .frames import RAW_COLUMNS, source_records_frame
+from .frames import source_records_frame
 from .matching import frequencies_rebuild, keys_add
 from .model import DEFAULT_PATH, load
 from .models import LinkChange, LinkRun, ReviewPair, ReviewStatus
+from .prepare import IDENTIFIERS, RAW_COLUMNS
 
 COMBINATION = "combination"
 
@@ -416,7 +417,7 @@ def _plan(records: pd.DataFrame, result, *, new_ids: set[str] | None) -> _Plan:
     involved = set(links["unique_id_l"]) | set(links["unique_id_r"])
     involved.update(record for edge in must for record in edge)
     identifiers = {}
-    for scheme in ("nhs_number", "upn", "pnc_id"):
+    for scheme in IDENTIFIERS:
         carried = records[records[scheme].notna() & records["unique_id"].isin(involved)]
         for unique_id, value in zip(carried["unique_id"], carried[scheme], strict=True):
             identifiers.setdefault(unique_id, {})[scheme] = value
@@ -497,8 +498,8 @@ def link_records(
         if new_ids:
             existing = frame[~is_new]
             result = engine.link_new(
-                frame[is_new][RAW_COLUMNS],
-                existing[RAW_COLUMNS],
+                frame[is_new][list(RAW_COLUMNS)],
+                existing[list(RAW_COLUMNS)],
                 existing_clusters=dict(
                     zip(existing["unique_id"], existing["person_id"], strict=True)
                 ),
@@ -508,7 +509,7 @@ def link_records(
             result = None
     else:
         new_ids = None
-        result = engine.link(frame[RAW_COLUMNS], mode="dedupe", progress=progress)
+        result = engine.link(frame[list(RAW_COLUMNS)], mode="dedupe", progress=progress)
     mark = lap("engine", mark)
     plan = _plan(frame, result, new_ids=new_ids) if result is not None else _Plan()
     mark = lap("plan", mark)
@@ -545,8 +546,8 @@ def link_records(
         mark = lap("write", mark)
         # The front door's index: keys for records that have none (a seeded or loaded
         # borough), and how common each name now is.
-        keys_add(frame[RAW_COLUMNS])
-        frequencies_rebuild(frame[RAW_COLUMNS])
+        keys_add(frame[list(RAW_COLUMNS)])
+        frequencies_rebuild(frame[list(RAW_COLUMNS)])
         mark = lap("index", mark)
         run.records = len(frame) if not new_only else len(new_ids or ())
         run.last_record_id = int(frame["unique_id"].astype(int).max()) if len(frame) else 0
@@ -572,6 +573,8 @@ def link_records(
                 "records": run.records,
                 "moved": run.links_made,
                 "reviews_queued": run.reviews_queued,
+                # records already one person that a reviewer had kept apart: for a human
+                "conflicts": plan.conflicts,
                 "model": run.model_digest[:16],
             },
         )

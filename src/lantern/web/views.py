@@ -92,15 +92,14 @@ def _match_query(query: selectors.PeopleQuery) -> MatchQuery | None:
     """Details to rank likely matches by: two names with a date of birth or a postcode,
     or a valid identifier. None for a plain search (part of a name, say)."""
     names = query.name.split()
-    identifiers = dict(selectors.identifier_candidates(query.identifier.strip()))
-    details = MatchQuery(
+    details = MatchQuery.typed(
         given_name=names[0] if len(names) >= 2 else "",
         family_name=names[-1] if len(names) >= 2 else "",
         date_of_birth=query.date_of_birth,
-        postcode=query.postcode.strip(),
-        identifiers=identifiers,
+        postcode=query.postcode,
+        identifier=query.identifier,
     )
-    if identifiers or (details.given_name and (query.date_of_birth or details.postcode)):
+    if details.identifiers or (details.given_name and (details.date_of_birth or details.postcode)):
         return details
     return None
 
