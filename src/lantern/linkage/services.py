@@ -520,7 +520,7 @@ def link_records(
         for c in model.splink_settings["comparisons"]
     }
     with transaction.atomic():
-        _apply_moves(plan.moves, run, "Linked by the engine")
+        _apply_moves(plan.moves, run, f"record linkage run {run.pk}")
         existing_pairs = set(ReviewPair.objects.values_list("record_a_id", "record_b_id"))
         now = clock.now()
         new_reviews = []

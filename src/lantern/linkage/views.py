@@ -91,16 +91,17 @@ def record_split(request, record_id: int):
     def act(reason: str):
         person = services.record_split(actor=request.user, record=record, reason=reason)
         return (
-            f"{record.agency.name}'s record {record.local_id} is now a person of its own.",
+            f"{record.agency.name} record {record.local_id} is now a person of its own.",
             reverse("web:person", args=[person.reference]),
         )
 
     return _confirm(
         request,
-        title=f"Split off {record.agency.name}'s record {record.local_id}",
+        title=f"Split off {record.agency.name} record {record.local_id}",
         explain=(
             f"{record.given_name} {record.family_name}'s record from {record.agency.name} will "
-            "become a person of its own. Do this when it was linked to the wrong person."
+            "become a person of its own. Do this when it was linked to the wrong person. "
+            "The split can be undone."
         ),
         button="Split this record off",
         act=act,
@@ -120,7 +121,7 @@ def change_undo(request, change_id: int):
     def act(reason: str):
         undo = services.change_undo(actor=request.user, change=change, reason=reason)
         return (
-            f"Undone: {record.agency.name}'s record {record.local_id} is back where it was.",
+            f"Undone: {record.agency.name} record {record.local_id} is back where it was.",
             reverse("web:person", args=[undo.to_person.reference]),
         )
 
@@ -128,7 +129,7 @@ def change_undo(request, change_id: int):
         request,
         title="Undo this change",
         explain=(
-            f"{record.agency.name}'s record {record.local_id} goes back to the person it "
+            f"{record.agency.name} record {record.local_id} goes back to the person it "
             f"belonged to before this change ({change.get_kind_display().lower()} on "
             f"{change.made_at:%-d %B %Y})."
         ),
