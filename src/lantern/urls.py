@@ -4,6 +4,9 @@ urlpatterns = [
     path("api/v1/", include(("lantern.api.urls", "api"), namespace="api")),
     path("", include(("lantern.accounts.urls", "accounts"), namespace="accounts")),
     path("linkage/", include(("lantern.linkage.urls", "linkage"), namespace="linkage")),
+    path("deadlines/", include(("lantern.timescales.urls", "timescales"), namespace="timescales")),
+    path("front-door/", include(("lantern.frontdoor.urls", "frontdoor"), namespace="frontdoor")),
+    path("cases/", include(("lantern.casework.urls", "casework"), namespace="casework")),
     path("", include(("lantern.web.urls", "web"), namespace="web")),
 ]
 

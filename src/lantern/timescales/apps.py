@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TimescalesConfig(AppConfig):
+    name = "lantern.timescales"
+    label = "timescales"
+    verbose_name = "Statutory timescales"
