@@ -2,7 +2,9 @@
 
 `link` runs the whole pipeline on a raw frame: prepare, block, score with Splink on
 an embedded DuckDB database, decide, cluster. `link_new` links a batch of new
-records to people already known, without re-clustering the world.
+records to people already known, without re-clustering the world. Both take
+`backend="spark"` to score on Splink's Spark backend instead (`linkage.spark`), for
+a region or a national unit; the same model, the same decisions.
 
 A scored pair is decided in three bands. At or above `link` probability it is a
 link; from `review` up to `link` a human decides; below, nothing. Rules about
@@ -142,8 +144,19 @@ def _score(
     threshold: float,
     clock: _Clock,
     chunks: int,
+    backend: str = "duckdb",
 ) -> pd.DataFrame:
     """Blocked pairs scored by Splink, at or above `threshold` probability."""
+    if backend == "spark":
+        return _score_on_spark(
+            model,
+            tables,
+            link_type=link_type,
+            prior=prior,
+            threshold=threshold,
+            clock=clock,
+            chunks=chunks,
+        )
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI()
@@ -173,6 +186,53 @@ def _score(
         parts.append(db_api.duckdb_con.execute(sql).df())
         predicted.drop_table_from_database_and_remove_from_cache()
     db_api.duckdb_con.close()
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _score_on_spark(
+    model: LinkageModel,
+    tables: list[pd.DataFrame],
+    *,
+    link_type: str,
+    prior: float,
+    threshold: float,
+    clock: _Clock,
+    chunks: int,
+) -> pd.DataFrame:
+    """The same scoring on Splink's Spark backend (see `linkage.spark`): the same
+    model in Spark's SQL, the same columns back, as pandas."""
+    from splink import Linker
+
+    from . import spark
+
+    db_api = spark.api()
+    session = db_api.spark
+    with spark.tidied(session):
+        registered = [
+            db_api.register(spark.frame(session, table), table_name=f"records_{i}")
+            for i, table in enumerate(tables)
+        ]
+        settings = model.settings_for(
+            prior=prior, link_type=link_type, retain_matching_columns=True, dialect="spark"
+        )
+        settings["retain_intermediate_calculation_columns"] = True
+        linker = Linker(
+            registered if len(registered) > 1 else registered[0],
+            settings,
+            log_level=logging.WARNING,
+        )
+        parts = []
+        for chunk in range(1, chunks + 1):
+            clock.report("score", chunk - 1, chunks)
+            predicted = linker.inference.predict_chunk(
+                left_chunk=(chunk, chunks),
+                right_chunk=(1, 1),
+                threshold_match_probability=threshold,
+                warning_mode="never",
+            )
+            wanted = _wanted_columns(predicted.columns, model)
+            parts.append(spark.to_pandas(session.table(predicted.physical_name).select(*wanted)))
+            predicted.drop_table_from_database_and_remove_from_cache()
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -410,6 +470,13 @@ def _cluster_without_conflicts(
 
 # ---------------------------------------------------------------- the runs
 
+BACKENDS = ("duckdb", "spark")
+
+
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend is one of {', '.join(BACKENDS)}, not {backend!r}.")
+
 
 def link(
     frame: pd.DataFrame,
@@ -420,6 +487,7 @@ def link(
     prior: float | None = None,
     chunks: int | None = None,
     progress: Progress | None = None,
+    backend: str = "duckdb",
 ) -> LinkResult:
     """Link every record in a raw frame into clusters of the same person.
 
@@ -428,9 +496,12 @@ def link(
     prior defaults to the model's, scaled to this frame's size. `chunks` splits the
     scoring to bound memory on very large frames, at a cost in time (four chunks
     took four times as long at a million records), so the default is one.
+    `backend` "spark" scores on Splink's Spark backend (`linkage.spark`) instead of
+    an embedded DuckDB; everything else is the same code.
     """
     if mode not in ("dedupe", "link"):
         raise ValueError('mode is "dedupe" or "link".')
+    _check_backend(backend)
     model = model or load()
     thresholds = thresholds or Thresholds()
     clock = _Clock(progress)
@@ -457,6 +528,7 @@ def link(
         threshold=thresholds.review,
         clock=clock,
         chunks=chunks,
+        backend=backend,
     )
     clock.lap("score")
     clock.report("decide", 0, 1)
@@ -490,6 +562,7 @@ def link_new(
     thresholds: Thresholds | None = None,
     prior: float | None = None,
     progress: Progress | None = None,
+    backend: str = "duckdb",
 ) -> LinkResult:
     """Link new records to people already known, leaving existing people as they are.
 
@@ -502,8 +575,10 @@ def link_new(
 
     `existing_clusters` maps existing unique_id -> cluster (person) id; by default
     each existing record is its own cluster. `clusters` in the result covers the new
-    records only; a new cluster's id is "new:" and its smallest unique_id.
+    records only; a new cluster's id is "new:" and its smallest unique_id. `backend`
+    is as for `link`.
     """
+    _check_backend(backend)
     model = model or load()
     thresholds = thresholds or Thresholds()
     clock = _Clock(progress)
@@ -522,6 +597,7 @@ def link_new(
         threshold=thresholds.review,
         clock=clock,
         chunks=1,
+        backend=backend,
     )
     within = (
         _score(
@@ -532,6 +608,7 @@ def link_new(
             threshold=thresholds.review,
             clock=clock,
             chunks=1,
+            backend=backend,
         )
         if len(new) > 1
         else pd.DataFrame()
@@ -556,7 +633,11 @@ def link_new(
     )
     joins: dict[object, object] = {}
     held: set = set()
-    candidates = across[across["decision"] == "link"].sort_values("match_weight", ascending=False)
+    # The best link first; between equal weights (two copies of one record) the
+    # smallest id, so the choice never rests on the order the scorer returned.
+    candidates = across[across["decision"] == "link"].sort_values(
+        ["match_weight", "unique_id_r"], ascending=[False, True], kind="stable"
+    )
     for unique_id, group in candidates.groupby("unique_id_l", sort=False):
         best = group.iloc[0]["cluster_r"]
         if (unique_id, best) in clashing:
