@@ -127,6 +127,58 @@ def test_twins_with_near_identical_names_are_not_merged_on_spelling():
     assert not together(result, "a", "b")
 
 
+# Makes a frame hold records from more than one agency.
+SCHOOL_PUPIL_ELSEWHERE = record(
+    "p1", "Yusuf", "2013-01-02", address="4 Ash Row", postcode="KF9 9ZZ", source_dataset="primary-1"
+)
+
+
+def test_one_agencys_two_records_at_one_home_go_to_review_without_a_shared_identifier():
+    """Same-named twins the hospital holds separately, one record having lost its NHS
+    number: nothing tells them from one child recorded twice, so a human decides."""
+    result = run(
+        [
+            record("z1", "Zainab", "2014-07-08", sex="F", nhs_number=nhs(31)),
+            record("z2", "Zainab", "2014-07-08", sex="F"),
+            SCHOOL_PUPIL_ELSEWHERE,
+        ]
+    )
+    assert decision(result, "z1", "z2") == "review"
+    assert not together(result, "z1", "z2")
+
+
+def test_one_agencys_two_records_sharing_an_identifier_still_link():
+    result = run(
+        [
+            record("z1", "Zainab", "2014-07-08", sex="F", nhs_number=nhs(31)),
+            record("z2", "Zainab", "2014-07-08", sex="F", nhs_number=nhs(31)),
+            SCHOOL_PUPIL_ELSEWHERE,
+        ]
+    )
+    assert decision(result, "z1", "z2") == "link"
+
+
+def test_two_agencies_records_of_one_child_at_one_home_still_link_without_identifiers():
+    result = run(
+        [
+            record("nhs", "Zainab", "2014-07-08", sex="F"),
+            record("school", "Zainab", "2014-07-08", sex="F", source_dataset="primary-1"),
+        ]
+    )
+    assert decision(result, "nhs", "school") == "link"
+
+
+def test_one_agency_alone_is_deduplicated_at_one_address():
+    """The same-agency rule is for frames from several agencies: a single agency's own
+    extract (FEBRL3, an agency's clean-up) still links its duplicates."""
+    records = [
+        record("z1", "Zainab", "2014-07-08", sex="F"),
+        record("z2", "Zainab", "2014-07-08", sex="F"),
+    ]
+    result = link(pd.DataFrame(records + strangers()))
+    assert decision(result, "z1", "z2") == "link"
+
+
 def test_a_mistyped_nhs_number_is_not_a_second_child():
     """Two NHS numbers at one home and birthday mean twins only if both numbers pass
     their check; a mistyped one is the same child recorded badly."""
@@ -361,6 +413,25 @@ def test_a_new_twin_record_is_held_for_review():
     result = link_new(new, existing)
     assert "s1" in result.held_for_review
     assert result.clusters["s1"] == "new:s1"
+
+
+def test_a_new_record_from_the_agency_already_holding_one_at_that_home_is_reviewed():
+    existing = pd.DataFrame(
+        [*strangers(), record("z1", "Zainab", "2014-07-08", sex="F", nhs_number=nhs(31))]
+    )
+    new = pd.DataFrame(
+        [
+            record("z2", "Zainab", "2014-07-08", sex="F"),
+            record("z3", "Zainab", "2014-07-08", sex="F", source_dataset="primary-1"),
+        ]
+    )
+    result = link_new(new, existing)
+    assert decision(result, "z2", "z1") == "review"
+    assert decision(result, "z3", "z1") == "link"
+    # The school's record would carry the hospital's second record into the person
+    # through the back door: both wait for a human instead.
+    assert "z2" in result.held_for_review
+    assert result.clusters["z2"] != "z1"
 
 
 # ---------------------------------------------------------------- linking two frames

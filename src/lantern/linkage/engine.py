@@ -2,7 +2,9 @@
 
 `link` runs the whole pipeline on a raw frame: prepare, block, score with Splink on
 an embedded DuckDB database, decide, cluster. `link_new` links a batch of new
-records to people already known, without re-clustering the world.
+records to people already known, without re-clustering the world. Both take
+`backend="spark"` to score on Splink's Spark backend instead (`linkage.spark`), for
+a region or a national unit; the same model, the same decisions.
 
 A scored pair is decided in three bands. At or above `link` probability it is a
 link; from `review` up to `link` a human decides; below, nothing. Rules about
@@ -141,8 +143,19 @@ def _score(
     threshold: float,
     clock: _Clock,
     chunks: int,
+    backend: str = "duckdb",
 ) -> pd.DataFrame:
     """Blocked pairs scored by Splink, at or above `threshold` probability."""
+    if backend == "spark":
+        return _score_on_spark(
+            model,
+            tables,
+            link_type=link_type,
+            prior=prior,
+            threshold=threshold,
+            clock=clock,
+            chunks=chunks,
+        )
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI()
@@ -172,6 +185,53 @@ def _score(
         parts.append(db_api.duckdb_con.execute(sql).df())
         predicted.drop_table_from_database_and_remove_from_cache()
     db_api.duckdb_con.close()
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _score_on_spark(
+    model: LinkageModel,
+    tables: list[pd.DataFrame],
+    *,
+    link_type: str,
+    prior: float,
+    threshold: float,
+    clock: _Clock,
+    chunks: int,
+) -> pd.DataFrame:
+    """The same scoring on Splink's Spark backend (see `linkage.spark`): the same
+    model in Spark's SQL, the same columns back, as pandas."""
+    from splink import Linker
+
+    from . import spark
+
+    db_api = spark.api()
+    session = db_api.spark
+    with spark.tidied(session):
+        registered = [
+            db_api.register(spark.frame(session, table), table_name=f"records_{i}")
+            for i, table in enumerate(tables)
+        ]
+        settings = model.settings_for(
+            prior=prior, link_type=link_type, retain_matching_columns=True, dialect="spark"
+        )
+        settings["retain_intermediate_calculation_columns"] = True
+        linker = Linker(
+            registered if len(registered) > 1 else registered[0],
+            settings,
+            log_level=logging.WARNING,
+        )
+        parts = []
+        for chunk in range(1, chunks + 1):
+            clock.report("score", chunk - 1, chunks)
+            predicted = linker.inference.predict_chunk(
+                left_chunk=(chunk, chunks),
+                right_chunk=(1, 1),
+                threshold_match_probability=threshold,
+                warning_mode="never",
+            )
+            wanted = _wanted_columns(predicted.columns, model)
+            parts.append(spark.to_pandas(session.table(predicted.physical_name).select(*wanted)))
+            predicted.drop_table_from_database_and_remove_from_cache()
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -246,14 +306,19 @@ def _decide(
     twins: TwinFlags,
     model: LinkageModel,
     thresholds: Thresholds,
+    origin: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Add same_household, household_clash, labels and the decision to scored pairs.
 
     Within one household (same address and postcode) a pair is a clash, and goes to
     review, when first name or date of birth disagree; when either is missing and
     no valid identifier is shared (a father and son of one name, one date missing);
-    or when the home holds twins and the pair neither shares an identifier nor
-    carries the one first name only one twin has.
+    when the home holds twins and the pair neither shares an identifier nor
+    carries the one first name only one twin has; or, given `origin` (unique_id ->
+    the agency that sent the record, for frames from several agencies), when one
+    agency holds both records and they share no identifier. An agency that holds two
+    records at one address has usually been told about two people (twins given one
+    name by a tired clerk); when it is one person twice, a human should say so.
     """
     if pairs.empty:
         for column, dtype in (
@@ -303,6 +368,14 @@ def _decide(
         )
         twin_clash.loc[candidate] = ~one_twin_name
     clash = (same_home & (contradicts | (unconfirmed & ~shared_identifier))) | twin_clash
+    if origin is not None:
+        held_twice = same_home & ~shared_identifier & ~clash
+        if held_twice.any():
+            subset = pairs.loc[held_twice, ["unique_id_l", "unique_id_r"]]
+            clash.loc[held_twice] = (
+                subset["unique_id_l"].map(origin).to_numpy()
+                == subset["unique_id_r"].map(origin).to_numpy()
+            )
 
     pairs["same_household"] = same_home.to_numpy()
     pairs["household_clash"] = clash.to_numpy()
@@ -316,6 +389,11 @@ def _decide(
             pairs[f"gamma_{comparison}"].map(labels[comparison])
         )
     return pairs
+
+
+def _origin(prepared: pd.DataFrame) -> pd.Series:
+    """unique_id -> the agency (source dataset) that sent the record."""
+    return pd.Series(prepared["source_dataset"].to_numpy(), index=prepared["unique_id"].to_numpy())
 
 
 # ---------------------------------------------------------------- clustering
@@ -409,6 +487,19 @@ def _cluster_without_conflicts(
 
 # ---------------------------------------------------------------- the runs
 
+BACKENDS = ("duckdb", "spark")
+
+
+def backend_check(backend: str) -> None:
+    """Refuse an unknown backend, and for Spark start it now: `SparkUnavailable`
+    (no pyspark, no Java) is raised before a run has written anything."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend is one of {', '.join(BACKENDS)}, not {backend!r}.")
+    if backend == "spark":
+        from . import spark
+
+        spark.api()
+
 
 def link(
     frame: pd.DataFrame,
@@ -419,6 +510,7 @@ def link(
     prior: float | None = None,
     chunks: int | None = None,
     progress: Progress | None = None,
+    backend: str = "duckdb",
 ) -> LinkResult:
     """Link every record in a raw frame into clusters of the same person.
 
@@ -427,9 +519,12 @@ def link(
     prior defaults to the model's, scaled to this frame's size. `chunks` splits the
     scoring to bound memory on very large frames, at a cost in time (four chunks
     took four times as long at a million records), so the default is one.
+    `backend` "spark" scores on Splink's Spark backend (`linkage.spark`) instead of
+    an embedded DuckDB; everything else is the same code.
     """
     if mode not in ("dedupe", "link"):
         raise ValueError('mode is "dedupe" or "link".')
+    backend_check(backend)
     model = model or load()
     thresholds = thresholds or Thresholds()
     clock = _Clock(progress)
@@ -456,12 +551,16 @@ def link(
         threshold=thresholds.review,
         clock=clock,
         chunks=chunks,
+        backend=backend,
     )
     clock.lap("score")
     clock.report("decide", 0, 1)
     checked = checked_identifiers(prepared)
     twins = _twin_flags(prepared, checked)
-    pairs = _decide(pairs, prepared, twins, model, thresholds)
+    origin = (
+        _origin(prepared) if mode == "dedupe" and prepared["source_dataset"].nunique() > 1 else None
+    )
+    pairs = _decide(pairs, prepared, twins, model, thresholds, origin)
     clock.lap("decide")
     clock.report("cluster", 0, 1)
     pairs, clusters = _cluster_without_conflicts(pairs, prepared, checked)
@@ -489,6 +588,7 @@ def link_new(
     thresholds: Thresholds | None = None,
     prior: float | None = None,
     progress: Progress | None = None,
+    backend: str = "duckdb",
 ) -> LinkResult:
     """Link new records to people already known, leaving existing people as they are.
 
@@ -501,13 +601,18 @@ def link_new(
 
     `existing_clusters` maps existing unique_id -> cluster (person) id; by default
     each existing record is its own cluster. `clusters` in the result covers the new
-    records only; a new cluster's id is "new:" and its smallest unique_id.
+    records only; a new cluster's id is "new:" and its smallest unique_id. `backend`
+    is as for `link`.
     """
+    backend_check(backend)
     model = model or load()
     thresholds = thresholds or Thresholds()
     clock = _Clock(progress)
-    new = prepare_frame(new_frame).assign(source_dataset="new")
-    existing = prepare_frame(existing_frame).assign(source_dataset="existing")
+    new, existing = prepare_frame(new_frame), prepare_frame(existing_frame)
+    origin = _origin(pd.concat([existing, new], ignore_index=True))
+    origin = origin if origin.nunique() > 1 else None
+    new = new.assign(source_dataset="new")
+    existing = existing.assign(source_dataset="existing")
     clock.lap("prepare")
     clusters_of = (
         pd.Series(existing_clusters) if existing_clusters is not None else pd.Series(dtype=object)
@@ -521,6 +626,7 @@ def link_new(
         threshold=thresholds.review,
         clock=clock,
         chunks=1,
+        backend=backend,
     )
     within = (
         _score(
@@ -531,6 +637,7 @@ def link_new(
             threshold=thresholds.review,
             clock=clock,
             chunks=1,
+            backend=backend,
         )
         if len(new) > 1
         else pd.DataFrame()
@@ -539,8 +646,8 @@ def link_new(
     both = pd.concat([existing, new], ignore_index=True)
     checked = checked_identifiers(both)
     twins = _twin_flags(both, checked)
-    across = _orient(_decide(across, both, twins, model, thresholds), set(new["unique_id"]))
-    within = _decide(within, both, twins, model, thresholds) if not within.empty else within
+    across = _orient(_decide(across, both, twins, model, thresholds, origin), set(new["unique_id"]))
+    within = _decide(within, both, twins, model, thresholds, origin) if not within.empty else within
     clock.lap("decide")
 
     known = across["unique_id_r"].map(clusters_of) if len(clusters_of) else across["unique_id_r"]
@@ -555,7 +662,11 @@ def link_new(
     )
     joins: dict[object, object] = {}
     held: set = set()
-    candidates = across[across["decision"] == "link"].sort_values("match_weight", ascending=False)
+    # The best link first; between equal weights (two copies of one record) the
+    # smallest id, so the choice never rests on the order the scorer returned.
+    candidates = across[across["decision"] == "link"].sort_values(
+        ["match_weight", "unique_id_r"], ascending=[False, True], kind="stable"
+    )
     for unique_id, group in candidates.groupby("unique_id_l", sort=False):
         best = group.iloc[0]["cluster_r"]
         if (unique_id, best) in clashing:
@@ -586,9 +697,11 @@ def link_new(
         target = next(iter(joined)) if len(joined) == 1 else None
         values = [existing_ids.get(target, {})] if target is not None else []
         values += [new_ids.loc[m].dropna().to_dict() for m in members]
-        if len(joined) > 1 or _identifiers_conflict(values):
-            # These records would merge existing people, or join two different NHS
-            # numbers (or UPNs, or PNC IDs) as one person: a human decides.
+        clashes = target is not None and any((m, target) in clashing for m in members)
+        if len(joined) > 1 or clashes or _identifiers_conflict(values):
+            # These records would merge existing people, carry into a person a record
+            # held apart from them as one of their household, or join two different
+            # NHS numbers (or UPNs, or PNC IDs) as one person: a human decides.
             held.update(members)
             for member in members:
                 clusters[member] = f"new:{member}"

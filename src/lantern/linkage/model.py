@@ -63,7 +63,9 @@ NAME_CLOSE = 0.9  # Jaro-Winkler similarity at or above which two names are "clo
 
 
 # The few SQL functions the levels use, by Splink dialect: the model is trained and
-# saved in DuckDB's SQL, and rebuilt for Spark by `LinkageModel.settings_for`.
+# saved in DuckDB's SQL, and rebuilt for Spark by `LinkageModel.settings_for`. On
+# Spark, Damerau-Levenshtein is the one in Splink's jar; Jaro-Winkler is Lantern's
+# own (`linkage.spark`), because the jar's scores some names lower than DuckDB does.
 FUNCTIONS = {
     "duckdb": {
         "jaro_winkler": "jaro_winkler_similarity",
@@ -72,7 +74,7 @@ FUNCTIONS = {
         "overlap": "list_has_any",
     },
     "spark": {
-        "jaro_winkler": "jaro_winkler",
+        "jaro_winkler": "lantern_jaro_winkler",
         "damerau_levenshtein": "damerau_levenshtein",
         "levenshtein": "levenshtein",
         "overlap": "arrays_overlap",

@@ -461,9 +461,16 @@ def _apply_moves(moves: list[tuple[int, int, int]], run: LinkRun, reason: str) -
 
 
 def link_records(
-    *, actor=None, new_only: bool = False, progress: Progress | None = None
+    *,
+    actor=None,
+    new_only: bool = False,
+    progress: Progress | None = None,
+    engine_name: str = "duckdb",
 ) -> LinkRun:
     """Link source records into people: all of them, or only those new since the last run.
+
+    `engine_name` is where pairs are scored: "duckdb" (embedded) or "spark"
+    (`linkage.spark`, for a region or a national unit); the decisions are the same.
 
     The engine's links are applied where they break no decision a person made; pairs
     in the grey zone, and every pair from one household it could not settle, go to
@@ -477,9 +484,11 @@ def link_records(
         timings[stage] = round(now - since, 3)
         return now
 
+    engine.backend_check(engine_name)
     last = LinkRun.objects.exclude(finished_at=None).order_by("-pk").first()
     run = LinkRun.objects.create(
         mode=LinkRun.Mode.NEW if new_only else LinkRun.Mode.ALL,
+        engine=engine_name,
         model_digest=_model_digest(),
         started_at=clock.now(),
         run_by=actor if getattr(actor, "pk", None) else None,
@@ -504,12 +513,15 @@ def link_records(
                     zip(existing["unique_id"], existing["person_id"], strict=True)
                 ),
                 progress=progress,
+                backend=engine_name,
             )
         else:
             result = None
     else:
         new_ids = None
-        result = engine.link(frame[list(RAW_COLUMNS)], mode="dedupe", progress=progress)
+        result = engine.link(
+            frame[list(RAW_COLUMNS)], mode="dedupe", progress=progress, backend=engine_name
+        )
     mark = lap("engine", mark)
     plan = _plan(frame, result, new_ids=new_ids) if result is not None else _Plan()
     mark = lap("plan", mark)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from lantern.linkage.services import link_records
+from lantern.linkage.spark import SparkUnavailable
 
 STAGES = {"prepare": "Preparing", "score": "Scoring pairs"}
 
@@ -13,7 +14,8 @@ STAGES = {"prepare": "Preparing", "score": "Scoring pairs"}
 class Command(BaseCommand):
     help = (
         "Link every agency's source records into people with the trained model "
-        "(Splink on DuckDB). Doubtful pairs, and pairs who share a household, go to review."
+        "(Splink on DuckDB, or on Spark with --engine spark). Doubtful pairs, and pairs "
+        "who share a household, go to review."
     )
 
     def add_arguments(self, parser):
@@ -31,10 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, new: bool, engine: str, no_progress: bool, **options):
-        if engine == "spark":
-            raise CommandError(
-                "The Spark engine is not available in this build: use --engine duckdb."
-            )
         bars: dict[str, tqdm] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -48,7 +46,9 @@ class Command(BaseCommand):
                 bar.close()
 
         try:
-            run = link_records(new_only=new, progress=progress)
+            run = link_records(new_only=new, progress=progress, engine_name=engine)
+        except SparkUnavailable as problem:
+            raise CommandError(f"{problem} Or link with --engine duckdb.") from problem
         finally:
             for bar in bars.values():
                 bar.close()
