@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.my_worklist, name="mine"),
+    path("team/", views.team_worklist, name="team"),
+]

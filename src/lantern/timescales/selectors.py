@@ -1,0 +1,147 @@
+"""Reading deadlines: worklists of what is due and overdue, only about people the reader
+may see, and every person shown recorded in the audit log.
+
+Whose work a deadline is:
+
+- mine: deadlines owned by me; deadlines owned by my team with no one named; and
+  deadlines owned by my agency with neither a team nor a person named (an
+  information request to the NHS, say), which would otherwise be nobody's.
+- my team's: deadlines owned by the team, or by anyone now in it, and my agency's
+  deadlines with neither a team nor a person named.
+
+A list is in due order, so the overdue come first, then those due later today, then
+the rest. A deadline about a person the reader may not see is left out of every
+list and every count, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from lantern.access import policy
+from lantern.audit.services import Subject, audit_record
+from lantern.core import clock
+from lantern.partners.models import StaffMembership, Team
+
+from .models import OPEN, Deadline
+from .rules import LONDON
+
+
+def _mine(user) -> Q:
+    mine = Q(owner_user=user)
+    membership = user.membership
+    if membership is not None:
+        if membership.team_id:
+            mine |= Q(owner_user__isnull=True, owner_team_id=membership.team_id)
+        mine |= Q(
+            owner_user__isnull=True,
+            owner_team__isnull=True,
+            owner_agency_id=membership.agency_id,
+        )
+    return mine
+
+
+def _teams(team: Team) -> Q:
+    in_team = StaffMembership.objects.filter(
+        user=OuterRef("owner_user"), team=team, ended_on__isnull=True
+    )
+    return (
+        Q(owner_team=team)
+        | Q(Exists(in_team))
+        | Q(owner_user__isnull=True, owner_team__isnull=True, owner_agency_id=team.agency_id)
+    )
+
+
+def _open_visible(user, whose: Q) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(
+        OPEN, whose, person__in=policy.people_visible_to(user, "list")
+    ).order_by("due_at", "pk")
+
+
+def _shown(user, deadlines: QuerySet[Deadline], now: dt.datetime, *, operation: str, purpose: str):
+    rows = list(
+        deadlines.select_related(
+            "person", "owner_agency", "owner_team__agency", "owner_user", "subject_type"
+        )
+    )
+    for deadline in rows:
+        deadline.status = deadline.status_at(now)
+    if rows:
+        people = {d.person_id: d.person for d in rows}
+        audit_record(
+            actor=user,
+            action="consultation",
+            operation=operation,
+            purpose=purpose,
+            subjects=[Subject.person(p) for p in people.values()],
+            detail={"deadlines": len(rows)},
+        )
+    return rows
+
+
+@transaction.atomic
+def worklist_for_user(user, *, now: dt.datetime | None = None) -> list[Deadline]:
+    """My open deadlines, soonest first, each with `.status` (a DeadlineStatus), audited."""
+    now = now or clock.now()
+    if not policy.sees_case_data(user):
+        return []
+    return _shown(
+        user,
+        _open_visible(user, _mine(user)),
+        now,
+        operation="deadlines.worklist",
+        purpose="My deadlines: statutory timescales I answer for",
+    )
+
+
+def _check_member(user, team: Team) -> None:
+    membership = user.membership
+    if membership is None or membership.team_id != team.pk:
+        raise PermissionDenied("Only the team's members see its deadlines")
+
+
+@transaction.atomic
+def worklist_for_team(user, team: Team, *, now: dt.datetime | None = None) -> list[Deadline]:
+    """The team's open deadlines, soonest first, for its members and managers, audited.
+    PermissionDenied for anyone not in the team."""
+    _check_member(user, team)
+    now = now or clock.now()
+    if not policy.sees_case_data(user):
+        return []
+    return _shown(
+        user,
+        _open_visible(user, _teams(team)),
+        now,
+        operation="deadlines.team_worklist",
+        purpose=f"Deadlines of {team.name}: oversight of the team's statutory timescales",
+    )
+
+
+@dataclass(frozen=True)
+class WorklistCounts:
+    overdue: int
+    due_today: int
+
+    @property
+    def total(self) -> int:
+        return self.overdue + self.due_today
+
+
+def worklist_counts(user, *, now: dt.datetime | None = None) -> WorklistCounts:
+    """How many of my deadlines are overdue and due later today: numbers only, no one
+    named, so no audit. (For the home page's panel, timescales/_home_panel.html.)"""
+    now = now or clock.now()
+    if not policy.sees_case_data(user):
+        return WorklistCounts(0, 0)
+    local = now.astimezone(LONDON)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=LONDON)
+    found = _open_visible(user, _mine(user)).aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=midnight)),
+    )
+    return WorklistCounts(found["overdue"], found["due_today"])

@@ -1,0 +1,65 @@
+"""Worklist pages. Thin: authorise, call a selector, render."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from lantern.access import policy
+from lantern.accounts.decorators import verified_required
+from lantern.core import clock
+
+from . import selectors
+from .models import DeadlineStatus
+
+
+def _summary(deadlines) -> dict[str, int]:
+    counts = Counter(deadline.status for deadline in deadlines)
+    return {
+        "overdue": counts[DeadlineStatus.OVERDUE],
+        "due_today": counts[DeadlineStatus.DUE_TODAY],
+        "upcoming": counts[DeadlineStatus.UPCOMING],
+    }
+
+
+@verified_required
+@require_GET
+def my_worklist(request):
+    if not policy.sees_case_data(request.user):
+        raise Http404
+    now = clock.now()
+    deadlines = selectors.worklist_for_user(request.user, now=now)
+    return render(
+        request,
+        "timescales/worklist.html",
+        {
+            "deadlines": deadlines,
+            "summary": _summary(deadlines),
+            "now": now,
+            "team": None,
+            "show_team_link": bool(request.user.membership and request.user.membership.team),
+        },
+    )
+
+
+@verified_required
+@require_GET
+def team_worklist(request):
+    membership = request.user.membership
+    if not policy.sees_case_data(request.user) or membership is None or membership.team is None:
+        raise Http404
+    now = clock.now()
+    deadlines = selectors.worklist_for_team(request.user, membership.team, now=now)
+    return render(
+        request,
+        "timescales/worklist.html",
+        {
+            "deadlines": deadlines,
+            "summary": _summary(deadlines),
+            "now": now,
+            "team": membership.team,
+        },
+    )
