@@ -350,3 +350,116 @@ def test_the_authorisation_matrix(client):
     print(f"authorisation matrix: {checks} checks, {len(wrong)} wrong")
     assert not wrong, f"{len(wrong)} of {checks} checks wrong:\n" + "\n".join(wrong[:40])
     assert checks >= 10_000
+
+
+# ---------------------------------------------------------------- referrals
+REFERRAL_RELATIONSHIPS = ["none", "holds_record", "front_door", "information_request"]
+
+
+def has_referral_relationship(user, relationship: str) -> bool:
+    """Whether a referral built as below gives this user the relationship."""
+    team = user.membership.team if user.membership else None
+    if relationship == "front_door":
+        return bool(team and team.is_front_door)
+    if relationship in ("holds_record", "information_request"):
+        return user.agency is not None
+    return False
+
+
+def build_referrals(user, number: int) -> list[dict]:
+    """A referral for every relationship x sensitivity, with decoy requests that must give
+    nothing: another agency's open request, and the user's agency's answered and closed
+    ones."""
+    from lantern.frontdoor.models import InformationRequest, Referral
+
+    now = clock.now()
+    front_door = Team.objects.get(code="front-door")
+    elsewhere = Team.objects.exclude(is_front_door=True).order_by("pk").first()
+    stranger = Agency.objects.get(code="kestrelford-youth")
+    if user.agency is not None and user.agency.pk == stranger.pk:
+        stranger = Agency.objects.get(code="harbour-survivors")
+    asker = get_user_model().objects.get(username="mash.worker")
+    made = []
+    for index, (relationship, sensitivity) in enumerate(
+        itertools.product(REFERRAL_RELATIONSHIPS, SENSITIVITIES)
+    ):
+        family = f"Refmatrix{number:02d}x{index:02d}"
+        ours = relationship == "holds_record" and user.agency is not None
+        referral = Referral.objects.create(
+            agency=user.agency if ours else stranger,
+            team=front_door if relationship == "front_door" else elsewhere,
+            referrer_name="Matrix",
+            channel="form",
+            received_at=now - dt.timedelta(hours=1),
+            recorded_at=now,
+            given_name="Sam",
+            family_name=family,
+            concern="Matrix concern",
+            categories=["neglect"],
+            consent=True,
+            sensitivity=sensitivity,
+            decision_due_at=now + dt.timedelta(hours=20),
+        )
+        asks = [(stranger, "open")]
+        if user.agency is not None:
+            asks.append(
+                (user.agency, "open" if relationship == "information_request" else "closed")
+            )
+            asks.append((user.agency, "answered"))
+        for agency, status in asks:
+            InformationRequest.objects.create(
+                referral=referral,
+                agency=agency,
+                question="?",
+                rag="amber",
+                asked_by=asker,
+                asked_at=now,
+                due_at=now + dt.timedelta(hours=6),
+                status=status,
+            )
+        made.append({"referral": referral, "relationship": relationship})
+    return made
+
+
+def test_the_referral_matrix(client):
+    """Every persona x relationship to a referral x sensitivity: the referral page, the
+    API, the lists (queue, the agency's referrals, the agency's requests) and triage
+    answer exactly as the table's `referral` rows say."""
+    users = get_user_model().objects.in_bulk(PERSONAS, field_name="username")
+    plans = {name: build_referrals(users[name], number) for number, name in enumerate(PERSONAS)}
+    checks, wrong = 0, []
+
+    def check(expected: bool, actual: bool, what: str) -> None:
+        nonlocal checks
+        checks += 1
+        if expected != actual:
+            wrong.append(f"{what}: expected {'yes' if expected else 'no'}")
+
+    for name in PERSONAS:
+        user = users[name]
+        role = user.role.code
+        sign_in_verified(client, user)
+        lists = ""
+        for url in ("/front-door/", "/front-door/referrals/", "/front-door/requests/"):
+            page = client.get(url)
+            lists += page.content.decode() if page.status_code == 200 else ""
+        for item in plans[name]:
+            referral, relationship = item["referral"], item["relationship"]
+            rels = {relationship} if has_referral_relationship(user, relationship) else set()
+            where = f"{name} / {relationship} / {referral.sensitivity}"
+
+            def may(action, rels=rels, referral=referral, role=role):
+                return allowed(role, rels, "referral", referral.sensitivity, action)
+
+            url = f"/front-door/referrals/{referral.reference}/"
+            check(may("view"), client.get(url).status_code == 200, f"{where}: page")
+            check(may("list"), referral.family_name in lists, f"{where}: list")
+            api = client.get(f"/front-door/api/referrals/{referral.reference}/")
+            check(may("api"), api.status_code == 200, f"{where}: api")
+            rated = client.post(url + "rate/", {"rag": "green", "reason": "matrix"})
+            check(may("edit"), rated.status_code == 302, f"{where}: triage")
+        client.logout()
+
+    print(f"referral matrix: {checks} checks, {len(wrong)} wrong")
+    assert not wrong, f"{len(wrong)} of {checks} checks wrong:\n" + "\n".join(wrong[:40])
+    assert checks >= 500

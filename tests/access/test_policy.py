@@ -130,3 +130,119 @@ def test_a_disabled_account_can_do_nothing(police_officer):
     police_officer.is_active = False
     assert not policy.can(police_officer, "view", person)
     assert not policy.people_visible_to(police_officer).exists()
+
+
+# ---------------------------------------------------------------- referrals
+def _referral(agency, team, family: str, sensitivity: str = "normal", decided: bool = False):
+    from lantern.frontdoor.models import Referral
+
+    now = clock.now()
+    return Referral.objects.create(
+        agency=agency,
+        team=team,
+        referrer_name="Sample referrer",
+        channel="form",
+        received_at=now - dt.timedelta(hours=3),
+        recorded_at=now,
+        given_name="Sample",
+        family_name=family,
+        concern="Sample concern",
+        categories=["neglect"],
+        consent=True,
+        sensitivity=sensitivity,
+        decision_due_at=now + dt.timedelta(hours=20),
+        decided_at=now if decided else None,
+        decision="early_help" if decided else "",
+    )
+
+
+def _ask(referral, agency, status: str) -> None:
+    from lantern.frontdoor.models import InformationRequest
+
+    now = clock.now()
+    InformationRequest.objects.create(
+        referral=referral,
+        agency=agency,
+        question="?",
+        rag="amber",
+        asked_by=get_user_model().objects.get(username="mash.worker"),
+        asked_at=now,
+        due_at=now + dt.timedelta(hours=6),
+        status=status,
+    )
+
+
+@pytest.fixture
+def referral_sample(db):
+    """Referrals from several agencies, to the front door and to another team, at every
+    sensitivity, open and decided, with requests open, answered and closed."""
+    from lantern.partners.models import Agency, Team
+
+    users = list(get_user_model().objects.filter(username__in=PERSONAS).order_by("username"))
+    agencies = list(Agency.objects.filter(memberships__user__in=users).distinct().order_by("pk"))
+    front_door = Team.objects.get(code="front-door")
+    elsewhere = Team.objects.exclude(is_front_door=True).order_by("pk").first()
+    made = []
+    for index in range(36):
+        referral = _referral(
+            agencies[index % len(agencies)],
+            front_door if index % 3 else elsewhere,
+            f"Sample{index:02d}",
+            ["normal", "restricted", "sealed"][index % 3],
+            decided=index % 5 == 0,
+        )
+        asked = agencies[(index * 7 + 1) % len(agencies)]
+        _ask(referral, asked, ["open", "answered", "closed", "open"][index % 4])
+        made.append(referral.pk)
+    return users, made
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_can_agrees_with_the_referral_filter(referral_sample, data):
+    from lantern.frontdoor.models import Referral
+
+    users, referral_ids = referral_sample
+    user = data.draw(st.sampled_from(users))
+    action = data.draw(st.sampled_from(sorted(policy.ACTIONS)))
+    referral = Referral.objects.get(pk=data.draw(st.sampled_from(referral_ids)))
+    in_filter = policy.referrals_visible_to(user, action).filter(pk=referral.pk).exists()
+    assert policy.can(user, action, referral) == in_filter
+
+
+def test_referral_relationships(mash_worker, police_officer, nhs_nurse, school_dsl, police):
+    from lantern.partners.models import Team
+
+    referral = _referral(police, Team.objects.get(code="front-door"), "Relations")
+    assert policy.referral_relationships(police_officer, referral) == {"holds_record"}
+    assert policy.referral_relationships(mash_worker, referral) == {"front_door"}
+    assert policy.referral_relationships(nhs_nurse, referral) == set()
+    _ask(referral, nhs_nurse.agency, "open")
+    assert policy.referral_relationships(nhs_nurse, referral) == {"information_request"}
+    assert policy.can(nhs_nurse, "view", referral)
+    assert not policy.can(nhs_nurse, "edit", referral)
+    assert not policy.can(school_dsl, "view", referral)
+    # an information request reaches the referral, never the person's file
+    assert (
+        not policy.table()
+        .relationships_allowing("nhs_safeguarding_nurse", "person", "normal", "view")
+        .count("information_request")
+    )
+
+
+def test_an_answered_request_or_a_decided_referral_ends_the_asked_agencys_view(nhs_nurse, police):
+    from lantern.frontdoor.models import InformationRequest
+    from lantern.partners.models import Team
+
+    referral = _referral(police, Team.objects.get(code="front-door"), "Ended")
+    _ask(referral, nhs_nurse.agency, "open")
+    assert policy.can(nhs_nurse, "view", referral)
+    InformationRequest.objects.filter(referral=referral).update(status="answered")
+    assert not policy.can(nhs_nurse, "view", referral)
+    InformationRequest.objects.filter(referral=referral).update(status="open")
+    referral.decided_at = clock.now()
+    referral.save()
+    assert not policy.can(nhs_nurse, "view", referral)
+    assert not policy.referrals_visible_to(nhs_nurse).filter(pk=referral.pk).exists()

@@ -21,9 +21,12 @@ class Relationship(models.TextChoices):
     FRONT_DOOR = "front_door", "Open referral at the front door"
     GRANT = "grant", "Access granted"
     BREAK_GLASS = "break_glass", "Emergency access"
+    INFORMATION_REQUEST = "information_request", "Your agency was asked for information"
 
 
-# The relationships that are recorded as rows here; holds_record follows from source records.
+# The relationships that are recorded as rows here; holds_record follows from source records
+# (or, for a referral, from the agency that made it), information_request from the front
+# door's open requests (frontdoor.InformationRequest).
 RECORDED = [
     Relationship.ALLOCATED_WORKER,
     Relationship.ALLOCATED_TEAM,

@@ -5,8 +5,13 @@ partnership. This module decides a user's relationships to a record, and answers
 two questions that must always agree:
 
 - `can(user, action, record, purpose)`: may this user do this to this record?
-- `people_visible_to(user, action)` (and the record and event filters): the
-  queryset of everything the user may do it to.
+- `people_visible_to(user, action)` (and the record, event and referral filters):
+  the queryset of everything the user may do it to.
+
+A referral (frontdoor.Referral) has relationships of its own: the agency that made
+it holds it; the front door it was sent to works on it; an agency the front door
+asked for information has an open request about it. None of these reaches the
+person's file: that needs a relationship to the person.
 
 A record the user may not see does not exist for them: views answer 404, and it
 never shows in a list, a search, a count, an export or an alert.
@@ -20,21 +25,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lantern.core import clock
 from lantern.core.datafiles import DataFileError
 from lantern.people.models import Event, Person, Sensitivity, SourceRecord
 
-from .models import AccessBasis, Relationship
+from .models import RECORDED, AccessBasis, Relationship
 
 POLICY_FILE = Path(__file__).parent / "data" / "policy.csv"
 ACTIONS = frozenset({"view", "list", "search", "export", "api", "edit"})
-RECORD_TYPES = ("person", "source_record", "event")
+RECORD_TYPES = ("person", "source_record", "event", "referral")
 SENSITIVITIES = tuple(Sensitivity.values)
 
-# Which record a check is about.
+# Which record a check is about (or a frontdoor.Referral: the front door builds on access,
+# so access names it only through the app registry).
 Record = Person | SourceRecord | Event
+
+
+def _referral_model():
+    return apps.get_model("frontdoor", "Referral")
+
+
+def _request_model():
+    return apps.get_model("frontdoor", "InformationRequest")
 
 
 @dataclass(frozen=True)
@@ -171,9 +186,7 @@ def person_relationships(user, person: Person) -> set[str]:
         and SourceRecord.objects.filter(person=person, agency=user.agency, is_current=True).exists()
     ):
         found.add(Relationship.HOLDS_RECORD)
-    for kind in Relationship.values:
-        if kind == Relationship.HOLDS_RECORD:
-            continue
+    for kind in RECORDED:
         basis = _basis_filter(user, kind, now)
         if basis is not None and AccessBasis.objects.filter(basis, person=person).exists():
             found.add(kind)
@@ -189,6 +202,43 @@ def record_relationships(user, record: SourceRecord | Event) -> set[str]:
     return found
 
 
+def _open_requests(user) -> QuerySet | None:
+    """The front door's requests to the user's agency that still wait for an answer, on
+    referrals not yet decided: while one is open, the agency may read the child's details
+    as referred, to search its own records."""
+    if user.agency is None:
+        return None
+    return _request_model().objects.filter(
+        agency=user.agency, status="open", referral__decided_at__isnull=True
+    )
+
+
+def referral_relationships(user, referral) -> set[str]:
+    """Every relationship the user has to a referral now."""
+    found = set()
+    if user.agency is not None and referral.agency_id == user.agency.pk:
+        found.add(Relationship.HOLDS_RECORD)
+    if is_front_door(user) and referral.team_id == user.membership.team_id:
+        found.add(Relationship.FRONT_DOOR)
+    requests = _open_requests(user)
+    if requests is not None and requests.filter(referral_id=referral.pk).exists():
+        found.add(Relationship.INFORMATION_REQUEST)
+    return found
+
+
+def _referral_relationship_q(user, relationship: str) -> Q | None:
+    if relationship == Relationship.HOLDS_RECORD:
+        return Q(agency=user.agency) if user.agency is not None else None
+    if relationship == Relationship.FRONT_DOOR:
+        return Q(team_id=user.membership.team_id) if is_front_door(user) else None
+    if relationship == Relationship.INFORMATION_REQUEST:
+        requests = _open_requests(user)
+        if requests is None:
+            return None
+        return Q(Exists(requests.filter(referral=OuterRef("pk"))))
+    return None
+
+
 # ---------------------------------------------------------------- the two questions
 def can(user, action: str, record: Record, purpose: str = "") -> bool:
     """May `user` do `action` to `record`? (The purpose is recorded by the audit, not here.)"""
@@ -199,7 +249,9 @@ def can(user, action: str, record: Record, purpose: str = "") -> bool:
         return False
     if isinstance(record, Person):
         return person_permits(user, action, record, person_relationships(user, record))
-    if isinstance(record, SourceRecord):
+    if isinstance(record, _referral_model()):
+        record_type, relationships = "referral", referral_relationships(user, record)
+    elif isinstance(record, SourceRecord):
         record_type, relationships = "source_record", record_relationships(user, record)
     else:
         record_type, relationships = "event", record_relationships(user, record)
@@ -238,6 +290,11 @@ def events_visible_to(user, action: str = "view") -> QuerySet[Event]:
     )
 
 
+def referrals_visible_to(user, action: str = "view") -> QuerySet:
+    """Every referral the user may do `action` to."""
+    return _referral_model().objects.filter(_filter(user, action, "referral", person_ref=""))
+
+
 def _filter(
     user, action: str, record_type: str, *, person_ref: str, agency_ref: str = "agency"
 ) -> Q:
@@ -254,7 +311,9 @@ def _filter(
         relationships = policy.relationships_allowing(role, record_type, sensitivity, action)
         any_relationship = nothing
         for relationship in relationships:
-            if relationship == Relationship.HOLDS_RECORD and record_type != "person":
+            if record_type == "referral":
+                clause = _referral_relationship_q(user, relationship)
+            elif relationship == Relationship.HOLDS_RECORD and record_type != "person":
                 clause = Q(**{agency_ref: user.agency}) if user.agency else None
             else:
                 clause = _person_relationship_q(user, relationship, now, person_ref)
