@@ -60,6 +60,11 @@ def demo(argv: list[str]) -> int:
 
     sign_ins = demo_users_ensure(today=clock.today())
     demo_allocations_ensure(today=clock.today())
+    from lantern.casework.demo import casework_seed
+    from lantern.frontdoor.demo import referrals_seed
+
+    referrals_seed(today=clock.today())
+    casework_seed(today=clock.today())
     address = f"http://127.0.0.1:{args.port}/"
     print()
     print("Lantern demo: synthetic data only. Nothing here is about a real person.")

@@ -2,7 +2,8 @@
 
 For every role (one persona each), every relationship a user can have to a person
 (none, their agency holds a record, allocated to them, allocated to their team, an
-open referral at the front door, a grant, emergency access) and every sensitivity
+open referral at the front door, a grant, emergency access, their agency takes part in
+the child's casework) and every sensitivity
 (normal, restricted, sealed), a person is made with records and events from other
 agencies at every sensitivity (and, where the relationship is 'holds_record', from
 the persona's own agency too). Then each persona views, searches, exports and reads
@@ -55,6 +56,7 @@ RELATIONSHIPS = [
     "front_door",
     "grant",
     "break_glass",
+    "involved_agency",
 ]
 SENSITIVITIES = ["normal", "restricted", "sealed"]
 OTHER_AGENCIES = {
@@ -95,6 +97,8 @@ def has_relationship(user, relationship: str) -> bool:
         return bool(team and team.is_front_door)
     if relationship == "allocated_team":
         return team is not None
+    if relationship == "involved_agency":
+        return user.agency is not None
     return relationship != "none"
 
 
@@ -156,6 +160,8 @@ def build(user, number: int) -> list[dict]:
         target = kind_targets.get(relationship)
         if relationship == "none":
             decoys(person, user, front_door, now)
+        if relationship == "involved_agency" and user.agency is not None:
+            _meeting(person, user.agency, held_at=now - dt.timedelta(days=2))
         if target:
             AccessBasis.objects.create(
                 person=person,
@@ -171,9 +177,28 @@ def build(user, number: int) -> list[dict]:
     return made
 
 
+def _meeting(person, agency, *, held_at) -> None:
+    """A MACE about the person that the agency attended (no case: it counts for a year)."""
+    from lantern.casework.models import Meeting, MeetingAgency
+
+    chair = get_user_model().objects.get(username="social.worker")
+    meeting = Meeting.objects.create(
+        kind="mace",
+        person=person,
+        held_at=held_at,
+        chair=chair,
+        recorded_at=held_at,
+        recorded_by=chair,
+    )
+    MeetingAgency.objects.create(meeting=meeting, agency=agency, attendance="attended")
+
+
 def decoys(person, user, front_door, now) -> None:
-    """Bases that must give this user nothing: someone else's, another team's, and the
-    user's own that ended yesterday."""
+    """Bases that must give this user nothing: someone else's, another team's, the
+    user's own that ended yesterday, and a MACE the user's agency attended over a
+    year ago."""
+    if user.agency is not None:
+        _meeting(person, user.agency, held_at=now - dt.timedelta(days=400))
     someone_else = get_user_model().objects.get(username="admin")
     other_team = (
         Team.objects.exclude(pk=getattr(user.membership, "team_id", None))

@@ -45,12 +45,31 @@ def test_another_agency_sees_none_and_cannot_complete(client_for, nhs_nurse, dis
     assert refused.status_code == 400 and "actor" in refused.json()
 
 
-def test_a_hidden_childs_action_is_404(client_for, police_officer, council_only_child, discussion):
+def test_a_hidden_childs_action_is_404(client_for, nhs_nurse, council_only_child, discussion):
+    """The police's action about a child only the council knows: the NHS, which takes
+    no part in that child's casework, neither sees it nor learns it exists."""
+    from lantern.casework.models import Action
+
+    action = discussion.actions.get()
+    Action.objects.filter(pk=action.pk).update(person=council_only_child)
+    nurse = client_for(nhs_nurse)
+    assert nurse.get(reverse("casework:api-actions")).json() == []
+    reply = nurse.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "x"})
+    assert reply.status_code == 404
+
+
+def test_an_agency_owning_an_action_sees_the_child_it_holds_no_record_of(
+    client_for, police_officer, council_only_child, discussion
+):
+    """The police hold nothing on this child, but own an open action in its casework:
+    the policy's involved_agency relationship lets them see the child to do it, and
+    no more once it is done."""
     from lantern.casework.models import Action
 
     action = discussion.actions.get()
     Action.objects.filter(pk=action.pk).update(person=council_only_child)
     police = client_for(police_officer)
+    assert [a["id"] for a in police.get(reverse("casework:api-actions")).json()] == [action.pk]
+    done = police.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "Done"})
+    assert done.status_code == 200
     assert police.get(reverse("casework:api-actions")).json() == []
-    reply = police.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "x"})
-    assert reply.status_code == 404

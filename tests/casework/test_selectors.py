@@ -52,8 +52,11 @@ def test_each_agency_sees_its_own_actions_about_children_it_may_see(
     event = AuditEvent.objects.filter(operation="actions.list").order_by("-id").first()
     assert event.subjects.filter(person_id=action.person_id).exists()
     Action.objects.filter(pk=action.pk).update(person=council_only_child)
-    assert selectors.agency_actions(user=police_officer) == []
-    panel = selectors.home_actions(user=police_officer)
+    # Owning an open action is taking part in the child's casework (the policy's
+    # involved_agency): the police still see it; the NHS, with no part, do not.
+    assert selectors.agency_actions(user=police_officer) == [action]
+    assert selectors.agency_actions(user=nhs_nurse) == []
+    panel = selectors.home_actions(user=nhs_nurse)
     assert (panel.open, panel.overdue, panel.actions) == (0, 0, [])
 
 

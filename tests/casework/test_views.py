@@ -170,7 +170,8 @@ def test_another_agency_cannot_mark_it_done(client_for, nhs_nurse, discussion):
 
 @pytest.fixture
 def hidden_case(council_only_child, social_worker, police, nhs, council):
-    """A council-only child's whole casework, which the police officer may not see."""
+    """A council-only child's whole casework, in which the school takes no part: the
+    school's safeguarding lead may not see it."""
     from lantern.casework.models import Attendance
     from lantern.casework.services import ActionIn, AgencyAtMeeting
 
@@ -198,11 +199,9 @@ def hidden_case(council_only_child, social_worker, police, nhs, council):
     return child, meeting, enquiry, assessment
 
 
-def test_a_child_the_reader_may_not_see_answers_404_everywhere(
-    client_for, police_officer, hidden_case
-):
+def test_a_child_the_reader_may_not_see_answers_404_everywhere(client_for, school_dsl, hidden_case):
     child, meeting, enquiry, assessment = hidden_case
-    client = client_for(police_officer)
+    client = client_for(school_dsl)
     ref = child.reference
     for url in [
         reverse("casework:person", args=[ref]),

@@ -104,4 +104,4 @@ def test_the_front_door_home_lists_open_referrals(client_for, mash_worker, open_
     )
     open_referral(person)
     page = client_for(mash_worker).get(reverse("web:home")).content.decode()
-    assert "Referrals open at the front door" in page and person.reference in page
+    assert "Children open to the front door" in page and person.reference in page

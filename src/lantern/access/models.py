@@ -22,6 +22,7 @@ class Relationship(models.TextChoices):
     GRANT = "grant", "Access granted"
     BREAK_GLASS = "break_glass", "Emergency access"
     INFORMATION_REQUEST = "information_request", "Your agency was asked for information"
+    INVOLVED_AGENCY = "involved_agency", "Your agency takes part in the child's casework"
 
 
 # The relationships that are recorded as rows here; holds_record follows from source records

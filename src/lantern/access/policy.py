@@ -162,8 +162,19 @@ def _basis_filter(user, kind: str, now) -> Q | None:
     raise ValueError(kind)
 
 
+def _involved_agency_q(agency, person_ref: str) -> Q:
+    """The people whose casework the agency takes part in now (casework.access decides:
+    invited to a meeting of an open case, owning an open action, in an open plan's core
+    group). Named through the app, as casework builds on access."""
+    from lantern.casework.access import involved_agency_q
+
+    return involved_agency_q(agency, person_ref)
+
+
 def _person_relationship_q(user, relationship: str, now, person_ref: str) -> Q | None:
     """A filter on a queryset whose `person_ref` leads to Person, for one relationship."""
+    if relationship == Relationship.INVOLVED_AGENCY:
+        return _involved_agency_q(user.agency, person_ref) if user.agency is not None else None
     if relationship == Relationship.HOLDS_RECORD:
         if user.agency is None:
             return None
@@ -186,6 +197,11 @@ def person_relationships(user, person: Person) -> set[str]:
         and SourceRecord.objects.filter(person=person, agency=user.agency, is_current=True).exists()
     ):
         found.add(Relationship.HOLDS_RECORD)
+    if (
+        user.agency is not None
+        and Person.objects.filter(_involved_agency_q(user.agency, "pk"), pk=person.pk).exists()
+    ):
+        found.add(Relationship.INVOLVED_AGENCY)
     for kind in RECORDED:
         basis = _basis_filter(user, kind, now)
         if basis is not None and AccessBasis.objects.filter(basis, person=person).exists():

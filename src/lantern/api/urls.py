@@ -1,6 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from lantern.frontdoor import api as frontdoor_api
+
 from . import views
 
 urlpatterns = [
@@ -8,4 +10,12 @@ urlpatterns = [
     path("people/", views.PeopleSearch.as_view(), name="people-search"),
     path("people/match/", views.PeopleMatch.as_view(), name="people-match"),
     path("people/<str:reference>/", views.PersonDetail.as_view(), name="person"),
+    path("referrals/", frontdoor_api.ReferralCreate.as_view(), name="referrals"),
+    path("referrals/<str:reference>/", frontdoor_api.ReferralDetail.as_view(), name="referral"),
+    path("information-requests/", frontdoor_api.RequestList.as_view(), name="information-requests"),
+    path(
+        "information-requests/<int:pk>/answer/",
+        frontdoor_api.RequestAnswer.as_view(),
+        name="information-request-answer",
+    ),
 ]

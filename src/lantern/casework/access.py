@@ -13,10 +13,10 @@ roles-and-responsibilities table (data/responsibilities.toml):
 and an action is completed by staff of the agency that owns it (any role that works
 with case data) who may view the child.
 
-What this cannot yet do: an agency that owns an action or attends a meeting but holds no
-record of the child (the police at a strategy discussion about a child only the council
-knows) cannot see the child, so its action stays out of its list. The policy needs a
-relationship for that; `involved_agency_q` below is the single place it plugs in.
+An agency that owns an action or attends a meeting but holds no record of the child
+(the police at a strategy discussion about a child only the council knows) sees the
+child through the policy's `involved_agency` relationship, decided by
+`involved_agency_q` below: the child, not the other agencies' records about them.
 """
 
 from __future__ import annotations
@@ -66,14 +66,12 @@ def may_complete(user, action) -> bool:
 
 # ---------------------------------------------------------------- the plug for the policy
 def involved_agency_q(agency, person_ref: str = "pk") -> Q:
-    """THE RULE FOR A FUTURE `involved_agency` RELATIONSHIP (not yet in the policy).
+    """The policy's `involved_agency` relationship (access/policy.py calls this).
 
     A filter on a queryset whose `person_ref` leads to Person: the people whose casework
     the agency takes part in now: invited to a meeting of an open case (or a MACE or
     MARAC in the last 12 months), owning an open action, or in the core group of an
-    open plan. lantern.access.policy should call this from `_person_relationship_q` and
-    `person_relationships` once policy.csv has rows for `involved_agency` (see the
-    report that came with this app). Until then nothing calls it for access.
+    open plan.
     """
     import datetime as dt
 

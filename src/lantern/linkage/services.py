@@ -31,6 +31,7 @@ from lantern.core import clock
 from lantern.core.bulk import BulkWriter
 from lantern.core.validation import check_required, refuse
 from lantern.people.models import Person, Relationship, SourceRecord
+from lantern.timescales.models import Deadline
 
 from . import engine
 from .clustering import cluster
@@ -73,8 +74,10 @@ def _repoint(mapping: dict[int, int]) -> None:
     that empties a hundred thousand people costs a few hundred indexed lookups."""
     if not mapping:
         return
+    from lantern.frontdoor.models import Referral  # the front door builds on linkage
+
     olds = list(mapping)
-    for model in (AccessBasis, BreakGlassRequest, Notification):
+    for model in (AccessBasis, BreakGlassRequest, Notification, Deadline, Referral):
         moves = []
         for chunk in _chunks(olds):
             moves.extend(

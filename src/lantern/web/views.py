@@ -18,12 +18,15 @@ from lantern.access import services as access_services
 from lantern.access.models import BreakGlassRequest
 from lantern.accounts.decorators import verified_required
 from lantern.audit import selectors as audit_selectors
+from lantern.casework import selectors as casework_selectors
 from lantern.core import clock
+from lantern.frontdoor import selectors as frontdoor_selectors
 from lantern.linkage import selectors as linkage_selectors
 from lantern.linkage.matching import MatchQuery
 from lantern.people import selectors
 from lantern.people import services as people_services
 from lantern.people.models import Person, SourceRecord
+from lantern.timescales import selectors as timescales_selectors
 
 from .forms import AuditSearchForm, BreakGlassForm, CorrectionForm, PeopleSearchForm
 
@@ -44,6 +47,9 @@ def home(request):
         context["front_door"] = selectors.front_door_open(user=user)
         context["recent_events"] = selectors.recent_events(user=user)
         context["people_known"] = selectors.people_known_count(user=user)
+        context["deadline_counts"] = timescales_selectors.worklist_counts(user=user)
+        context["frontdoor_panel"] = frontdoor_selectors.home_panel(user=user)
+        context["casework_actions"] = casework_selectors.home_actions(user=user)
     else:
         year_ago = clock.today() - dt.timedelta(days=365)
         context["holdings"] = selectors.holdings_totals(since=year_ago)
