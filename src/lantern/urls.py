@@ -7,6 +7,9 @@ urlpatterns = [
     path("deadlines/", include(("lantern.timescales.urls", "timescales"), namespace="timescales")),
     path("front-door/", include(("lantern.frontdoor.urls", "frontdoor"), namespace="frontdoor")),
     path("cases/", include(("lantern.casework.urls", "casework"), namespace="casework")),
+    path(
+        "chronology/", include(("lantern.chronology.urls", "chronology"), namespace="chronology")
+    ),
     path("", include(("lantern.web.urls", "web"), namespace="web")),
 ]
 

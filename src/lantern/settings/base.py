@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "lantern.timescales",
     "lantern.frontdoor",
     "lantern.casework",
+    "lantern.chronology",
     "lantern.synth",
     "lantern.web",
     "lantern.api",
