@@ -479,7 +479,7 @@ def test_the_referral_matrix(client):
             url = f"/front-door/referrals/{referral.reference}/"
             check(may("view"), client.get(url).status_code == 200, f"{where}: page")
             check(may("list"), referral.family_name in lists, f"{where}: list")
-            api = client.get(f"/front-door/api/referrals/{referral.reference}/")
+            api = client.get(f"/api/v1/referrals/{referral.reference}/")
             check(may("api"), api.status_code == 200, f"{where}: api")
             rated = client.post(url + "rate/", {"rag": "green", "reason": "matrix"})
             check(may("edit"), rated.status_code == 302, f"{where}: triage")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_read_a_childs_casework(client_for, social_worker, discussion, child):
-    reply = client_for(social_worker).get(reverse("casework:api-person", args=[child.reference]))
+    reply = client_for(social_worker).get(reverse("api:person-casework", args=[child.reference]))
     assert reply.status_code == 200
     data = reply.json()
     assert data["person"] == child.reference and data["case_open"]
@@ -28,20 +28,20 @@ def test_read_a_childs_casework(client_for, social_worker, discussion, child):
 def test_list_and_complete_my_agencys_actions(client_for, police_officer, nhs_nurse, discussion):
     action = discussion.actions.get()
     police = client_for(police_officer)
-    listed = police.get(reverse("casework:api-actions")).json()
+    listed = police.get(reverse("api:actions")).json()
     assert [a["id"] for a in listed] == [action.pk]
-    bad = police.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": ""})
+    bad = police.post(reverse("api:action-complete", args=[action.pk]), {"note": ""})
     assert bad.status_code == 400 and "note" in bad.json()
-    done = police.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "Done"})
+    done = police.post(reverse("api:action-complete", args=[action.pk]), {"note": "Done"})
     assert done.status_code == 200 and done.json()["completed_at"]
-    assert police.get(reverse("casework:api-actions")).json() == []
+    assert police.get(reverse("api:actions")).json() == []
 
 
 def test_another_agency_sees_none_and_cannot_complete(client_for, nhs_nurse, discussion):
     action = discussion.actions.get()
     nurse = client_for(nhs_nurse)
-    assert nurse.get(reverse("casework:api-actions")).json() == []
-    refused = nurse.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "x"})
+    assert nurse.get(reverse("api:actions")).json() == []
+    refused = nurse.post(reverse("api:action-complete", args=[action.pk]), {"note": "x"})
     assert refused.status_code == 400 and "actor" in refused.json()
 
 
@@ -53,8 +53,8 @@ def test_a_hidden_childs_action_is_404(client_for, nhs_nurse, council_only_child
     action = discussion.actions.get()
     Action.objects.filter(pk=action.pk).update(person=council_only_child)
     nurse = client_for(nhs_nurse)
-    assert nurse.get(reverse("casework:api-actions")).json() == []
-    reply = nurse.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "x"})
+    assert nurse.get(reverse("api:actions")).json() == []
+    reply = nurse.post(reverse("api:action-complete", args=[action.pk]), {"note": "x"})
     assert reply.status_code == 404
 
 
@@ -69,7 +69,7 @@ def test_an_agency_owning_an_action_sees_the_child_it_holds_no_record_of(
     action = discussion.actions.get()
     Action.objects.filter(pk=action.pk).update(person=council_only_child)
     police = client_for(police_officer)
-    assert [a["id"] for a in police.get(reverse("casework:api-actions")).json()] == [action.pk]
-    done = police.post(reverse("casework:api-action-complete", args=[action.pk]), {"note": "Done"})
+    assert [a["id"] for a in police.get(reverse("api:actions")).json()] == [action.pk]
+    done = police.post(reverse("api:action-complete", args=[action.pk]), {"note": "Done"})
     assert done.status_code == 200
-    assert police.get(reverse("casework:api-actions")).json() == []
+    assert police.get(reverse("api:actions")).json() == []

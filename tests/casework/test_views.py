@@ -215,7 +215,7 @@ def test_a_child_the_reader_may_not_see_answers_404_everywhere(client_for, schoo
         reverse("casework:enquiry", args=[enquiry.pk]),
         reverse("casework:assessment", args=[assessment.pk]),
         reverse("casework:action", args=[meeting.actions.get().pk]),
-        reverse("casework:api-person", args=[ref]),
+        reverse("api:person-casework", args=[ref]),
     ]:
         assert client.get(url).status_code == 404, url
     assert (

@@ -26,7 +26,7 @@ BODY = {
 
 def test_a_referral_is_made_through_the_api(client_for, police_officer):
     response = client_for(police_officer).post(
-        "/front-door/api/referrals/", BODY, content_type="application/json"
+        "/api/v1/referrals/", BODY, content_type="application/json"
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -48,7 +48,7 @@ def test_a_referral_is_made_through_the_api(client_for, police_officer):
 )
 def test_bad_input_is_refused_naming_the_field(client_for, police_officer, changes, field):
     response = client_for(police_officer).post(
-        "/front-door/api/referrals/", {**BODY, **changes}, content_type="application/json"
+        "/api/v1/referrals/", {**BODY, **changes}, content_type="application/json"
     )
     assert response.status_code == 400
     assert field in response.json()
@@ -58,17 +58,17 @@ def test_bad_input_is_refused_naming_the_field(client_for, police_officer, chang
 def test_reading_a_referral_is_audited_and_a_hidden_one_is_404(
     client_for, police_officer, school_dsl, rated
 ):
-    body = client_for(police_officer).get(f"/front-door/api/referrals/{rated.reference}/").json()
+    body = client_for(police_officer).get(f"/api/v1/referrals/{rated.reference}/").json()
     assert body["reference"] == rated.reference and body["shown_as"] == "referrer"
     assert AuditEvent.objects.filter(
         operation="referral.api", actor_username=police_officer.username
     ).exists()
-    response = client_for(school_dsl).get(f"/front-door/api/referrals/{rated.reference}/")
+    response = client_for(school_dsl).get(f"/api/v1/referrals/{rated.reference}/")
     assert response.status_code == 404
 
 
 def test_the_front_door_reads_the_whole_triage(client_for, mash_worker, rated):
-    body = client_for(mash_worker).get(f"/front-door/api/referrals/{rated.reference}/").json()
+    body = client_for(mash_worker).get(f"/api/v1/referrals/{rated.reference}/").json()
     assert body["shown_as"] == "triage" and body["rag"] == "amber"
     assert body["person"] == rated.person.reference
 
@@ -81,22 +81,22 @@ def test_requests_are_listed_and_answered_by_the_asked_agency_only(
     )
     request = InformationRequest.objects.get(referral=rated)
     school = client_for(school_dsl)
-    assert school.get("/front-door/api/requests/").json() == {"open": [], "answered": []}
+    assert school.get("/api/v1/information-requests/").json() == {"open": [], "answered": []}
     response = school.post(
-        f"/front-door/api/requests/{request.pk}/answer/",
+        f"/api/v1/information-requests/{request.pk}/answer/",
         {"answer": "x"},
         content_type="application/json",
     )
     assert response.status_code == 404
     school.logout()
     nurse = client_for(nhs_nurse)
-    listed = nurse.get("/front-door/api/requests/").json()["open"]
+    listed = nurse.get("/api/v1/information-requests/").json()["open"]
     assert [r["id"] for r in listed] == [request.pk]
     assert listed[0]["child"]["family_name"] == rated.family_name
-    url = f"/front-door/api/requests/{request.pk}/answer/"
+    url = f"/api/v1/information-requests/{request.pk}/answer/"
     response = nurse.post(url, {"answer": "Nothing known"}, content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "answered"
     response = nurse.post(url, {"answer": "Again"}, content_type="application/json")
     assert response.status_code == 400 and "answer" in response.json()
     # answered: the referral is gone from the nurse's view, the API included
-    assert nurse.get(f"/front-door/api/referrals/{rated.reference}/").status_code == 404
+    assert nurse.get(f"/api/v1/referrals/{rated.reference}/").status_code == 404

@@ -30,7 +30,7 @@ class ActionSerializer(serializers.Serializer):
     completion_note = serializers.CharField(allow_blank=True)
 
 
-class EntrySerializer(serializers.Serializer):
+class StepSerializer(serializers.Serializer):
     when = serializers.DateTimeField()
     title = serializers.CharField()
     detail = serializers.CharField(allow_blank=True)
@@ -39,7 +39,7 @@ class EntrySerializer(serializers.Serializer):
 class CaseworkSerializer(serializers.Serializer):
     person = serializers.CharField()
     case_open = serializers.BooleanField()
-    steps = EntrySerializer(many=True)
+    steps = StepSerializer(many=True)
     next_step = serializers.DictField()
     deadlines = serializers.ListField(child=serializers.DictField())
     actions = ActionSerializer(many=True)

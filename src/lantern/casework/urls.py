@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import views
 
 urlpatterns = [
     path("actions/", views.action_list, name="actions"),
@@ -24,10 +24,5 @@ urlpatterns = [
     path("plans/<int:pk>/review/", views.plan_review, name="plan-review"),
     path("plans/<int:pk>/schedule/", views.plan_schedule, name="plan-schedule"),
     path("plans/<int:pk>/close/", views.plan_close, name="plan-close"),
-    # The API (JSON), under casework's own prefix with names of its own.
-    path("api/people/<str:reference>/", api.CaseworkDetail.as_view(), name="api-person"),
-    path("api/actions/", api.ActionList.as_view(), name="api-actions"),
-    path(
-        "api/actions/<int:pk>/complete/", api.ActionComplete.as_view(), name="api-action-complete"
-    ),
+    # The API is mounted with the rest under /api/v1/ (lantern/api/urls.py).
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import views
 
 urlpatterns = [
     path("", views.queue, name="queue"),
@@ -19,9 +19,5 @@ urlpatterns = [
     path("referrals/<str:reference>/feedback/", views.referral_feedback, name="referral-feedback"),
     path("requests/", views.request_list, name="requests"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
-    # The API (JSON), under the front door's own prefix with names of its own.
-    path("api/referrals/", api.ReferralCreate.as_view(), name="api-referrals"),
-    path("api/referrals/<str:reference>/", api.ReferralDetail.as_view(), name="api-referral"),
-    path("api/requests/", api.RequestList.as_view(), name="api-requests"),
-    path("api/requests/<int:pk>/answer/", api.RequestAnswer.as_view(), name="api-request-answer"),
+    # The API is mounted with the rest under /api/v1/ (lantern/api/urls.py).
 ]
