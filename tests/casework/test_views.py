@@ -228,3 +228,64 @@ def test_a_child_the_reader_may_not_see_answers_404_everywhere(client_for, schoo
     assert "hidden child" not in listing and ref not in listing
     refusal = AuditEvent.objects.filter(outcome="refused", operation="meeting.view").first()
     assert refusal is not None
+
+
+@pytest.fixture
+def decided_for_strategy(child, police_officer, mash_worker, now):
+    """The front door decided on a strategy discussion about the child; no case yet."""
+    from lantern.frontdoor import services as frontdoor
+
+    referral = frontdoor.referral_make(
+        actor=police_officer,
+        data=frontdoor.ReferralIn(
+            given_name=child.given_name,
+            family_name=child.family_name,
+            concern="Seen getting into a grey car with two adult men",
+            categories=["criminal_exploitation"],
+            consent=True,
+            received_at=now - dt.timedelta(days=1),
+        ),
+    )
+    frontdoor.referral_match(actor=mash_worker, referral=referral, person=child)
+    frontdoor.referral_rate(actor=mash_worker, referral=referral, rag="amber", reason="CCE")
+    return frontdoor.referral_decide(
+        actor=mash_worker, referral=referral, decision="strategy_discussion", reason="s47"
+    )
+
+
+def test_after_the_front_door_decides_the_strategy_discussion_is_next(
+    client_for, social_worker, child, decided_for_strategy
+):
+    """No case yet: the overview says the front door's decision is waiting, and recording
+    the strategy discussion opens the case from that referral."""
+    referral = decided_for_strategy
+    client = client_for(social_worker)
+    page = client.get(reverse("casework:person", args=[child.reference])).content.decode()
+    assert f"the front door decided on (referral {referral.reference})" in page
+    assert "Record the strategy discussion" in page and "Front-door decision" in page
+    url = reverse("casework:meeting-new", args=[child.reference, "strategy_discussion"])
+    assert "Recording it opens the child's case" in client.get(url).content.decode()
+    done = client.post(
+        url, meeting_post(THREE, held_at="10 11 2026 09:00", action_0_due="13 11 2026")
+    )
+    assert done.status_code == 302
+    case = models.Case.objects.get(person=child)
+    assert case.referral == referral and case.started_at == referral.received_at
+
+
+def test_a_missing_agency_is_named_beside_its_own_attendance(
+    client_for, social_worker, open_case, child
+):
+    url = reverse("casework:meeting-new", args=[child.reference, "strategy_discussion"])
+    refused = client_for(social_worker).post(url, meeting_post(THREE[:1]))
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert 'href="#id_att_kestrelford-nhs"' in html  # the first missing agency's field
+    assert 'id="id_att_kestrelford-nhs-error"' in html
+
+
+def test_a_refused_action_row_is_named(client_for, social_worker, open_case, child):
+    url = reverse("casework:meeting-new", args=[child.reference, "strategy_discussion"])
+    refused = client_for(social_worker).post(url, meeting_post(THREE, action_0_due=""))
+    assert refused.status_code == 400
+    assert "Action 1: Enter when the action is due" in refused.content.decode()

@@ -190,3 +190,33 @@ def test_the_home_panel_counts_without_names(mash_worker, rated, rf):
     )
     assert "referrals open at the front door" in html
     assert rated.child_name not in html
+
+
+def test_each_label_on_the_triage_page_reaches_its_own_field(client_for, mash_worker, rated):
+    """The triage page holds four forms; a label must never point at another form's field
+    (the decision's "Why" once filled in the rating's reason instead)."""
+    import re
+    from collections import Counter
+
+    page = client_for(mash_worker).get(f"/front-door/referrals/{rated.reference}/")
+    ids = Counter(re.findall(r'\bid="([^"]+)"', page.content.decode()))
+    assert [name for name, n in ids.items() if n > 1] == []
+    html = page.content.decode()
+    assert 'for="decide-reason"' in html and 'for="rate-reason"' in html
+
+
+def test_the_triage_task_list_says_what_is_done_and_what_is_next(client_for, mash_worker, rated):
+    page = client_for(mash_worker).get(f"/front-door/referrals/{rated.reference}/")
+    html = page.content.decode()
+    assert 'class="govuk-task-list"' in html
+    assert "Matched" in html  # 1. who is the child
+    assert "Decide first" in html  # 6. tell the referrer waits for the decision
+
+
+def test_a_decision_in_time_is_shown_as_met(client_for, mash_worker, rated):
+    client = client_for(mash_worker)
+    url = f"/front-door/referrals/{rated.reference}/"
+    done = client.post(url + "decide/", {"decision": "early_help", "reason": "Family asks"})
+    assert done.status_code == 302
+    html = client.get(url).content.decode()
+    assert "Met</strong> decided within the deadline" in html

@@ -77,3 +77,18 @@ def test_the_home_panel():
         "timescales/_home_panel.html", {"deadline_counts": WorklistCounts(overdue=0, due_today=0)}
     )
     assert "govuk-tag--red" not in quiet
+
+
+def test_a_casework_deadline_leads_to_the_childs_casework(
+    client_for, now, open_deadline, council_child, mash_worker
+):
+    """A row says where the work is done: a casework step links to the child's casework;
+    a front-door step (worked on the referral) does not."""
+    open_deadline(council_child, "initial_conference", owner_user=mash_worker)
+    open_deadline(council_child, starts_at=NOW, owner_user=mash_worker)
+    page = client_for(mash_worker).get(reverse("timescales:mine")).content.decode()
+    casework = reverse("casework:person", args=[council_child.reference])
+    assert f'<a class="govuk-link" href="{casework}">Initial child protection conference</a>' in (
+        page
+    )
+    assert f'href="{casework}">Referral decision' not in page

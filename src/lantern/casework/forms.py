@@ -12,6 +12,7 @@ from django.db.models import Q
 from lantern.partners.models import Agency, AgencyKind
 from lantern.timescales.rules import LONDON
 
+from . import responsibilities
 from .models import (
     AssessmentKind,
     Attendance,
@@ -73,7 +74,13 @@ def parse_day(raw: str, label: str) -> dt.date | None:
 
 class MomentField(forms.CharField):
     def __init__(self, *, label: str, **kwargs):
-        kwargs.setdefault("help_text", "Day, month, year and time, like 30 10 2026 14:00")
+        example = "day, month, year and time, like 30 10 2026 14:00"
+        optional = kwargs.get("required") is False
+        kwargs.setdefault(
+            "help_text",
+            f"Leave empty for now, or give the {example}" if optional else example.capitalize(),
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"govuk_width": "20"}))
         super().__init__(max_length=30, label=label, **kwargs)
 
     def clean(self, value):
@@ -83,10 +90,23 @@ class MomentField(forms.CharField):
 class DayField(forms.CharField):
     def __init__(self, *, label: str, **kwargs):
         kwargs.setdefault("help_text", "Day, month and year, like 27 11 2026")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"govuk_width": "10"}))
         super().__init__(max_length=12, label=label, **kwargs)
 
     def clean(self, value):
         return parse_day(super().clean(value) or "", self.label)
+
+
+class PrefixedIds(forms.Form):
+    """A form that may share a page with others (the plan page has five): its field ids
+    carry its own prefix, so each label, hint and error link reaches its own field."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        if self.id_prefix:
+            kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
 
 
 def staff_choices(*, kinds=None, roles=None) -> list[tuple[str, str]]:
@@ -101,6 +121,15 @@ def staff_choices(*, kinds=None, roles=None) -> list[tuple[str, str]]:
     return [("", "Choose")] + [
         (str(u.pk), f"{u.get_full_name()}, {u.agency.name if u.agency else ''}") for u in users
     ]
+
+
+def staff_by_agency() -> list[tuple[str, str]]:
+    """Staff who work with case data, agency by agency, so a long list can be scanned."""
+    people = []
+    for pk, label in staff_choices()[1:]:
+        name, _, agency = label.partition(", ")
+        people.append((agency, name.split(" ")[-1], pk, f"{agency}: {name}"))
+    return [(pk, label) for _, _, pk, label in sorted(people)]
 
 
 def meeting_agencies(person) -> list[Agency]:
@@ -151,31 +180,43 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, kind: str, agencies: list[Agency], **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.agency_list = agencies
+        # The agencies the meeting cannot happen without come first, so they are not missed.
+        self.required_kinds = set(responsibilities.step(kind).must_take_part)
+        self.agency_list = sorted(
+            agencies, key=lambda a: (a.kind not in self.required_kinds, a.name)
+        )
         self.fields["chair"].choices = staff_choices()
         if kind != MeetingKind.STRATEGY_DISCUSSION:
             del self.fields["start_section_47"]
             del self.fields["criminal_investigation"]
         attendance = [(NOT_INVITED, "Not invited"), *Attendance.choices]
-        for agency in agencies:
+        for agency in self.agency_list:
             self.fields[f"att_{agency.code}"] = forms.ChoiceField(
-                required=False, choices=attendance, label=agency.name
+                required=False, choices=attendance, label="Attendance"
             )
             self.fields[f"who_{agency.code}"] = forms.CharField(
-                required=False, max_length=500, label=f"Who, for {agency.name}"
+                required=False,
+                max_length=500,
+                label="Who came",
+                help_text="Name and role",
             )
             self.fields[f"info_{agency.code}"] = forms.CharField(
-                required=False, widget=forms.Textarea, label=f"What {agency.name} shared"
+                required=False, widget=forms.Textarea, label="What they shared"
             )
-        codes = [("", "Choose")] + [(a.code, a.name) for a in agencies]
+        codes = [("", "Choose")] + [(a.code, a.name) for a in self.agency_list]
         for n in range(ACTION_ROWS):
             self.fields[f"action_{n}_agency"] = forms.ChoiceField(
                 required=False, choices=codes, label="Owned by"
             )
             self.fields[f"action_{n}_text"] = forms.CharField(
-                required=False, max_length=2000, label="What is to be done"
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                label="What is to be done",
             )
-            self.fields[f"action_{n}_due"] = DayField(required=False, label="Due by")
+            self.fields[f"action_{n}_due"] = DayField(
+                required=False, label="Due by", help_text="For example, 27 11 2026"
+            )
 
     def agency_rows(self):
         return [
@@ -190,7 +231,9 @@ class MeetingForm(forms.Form):
         ]
 
 
-class ActionForm(forms.Form):
+class ActionForm(PrefixedIds):
+    id_prefix = "action"
+
     agency = forms.ChoiceField(label="Owned by (agency)")
     owner_user = forms.ChoiceField(required=False, label="Named person (optional)")
     description = forms.CharField(widget=forms.Textarea, label="What is to be done")
@@ -208,11 +251,7 @@ class CompleteActionForm(forms.Form):
 
 class CaseOpenForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea, label="Why the case is opened")
-    started_at = MomentField(
-        required=False,
-        label="When the case started (optional)",
-        help_text="Leave empty for now. Day, month, year and time, like 30 10 2026 14:00",
-    )
+    started_at = MomentField(required=False, label="When the case started (optional)")
 
 
 class CaseCloseForm(forms.Form):
@@ -253,7 +292,9 @@ class AssessmentCompleteForm(forms.Form):
     completed_at = MomentField(required=False, label="When it finished (optional)")
 
 
-class ConferenceForm(forms.Form):
+class ConferenceForm(PrefixedIds):
+    id_prefix = "conference"
+
     held_at = MomentField(label="When the conference was held")
     chair = forms.CharField(max_length=200, label="Independent chair")
     outcome = forms.ChoiceField(widget=forms.RadioSelect, label="The chair's decision")
@@ -277,35 +318,45 @@ class ConferenceForm(forms.Form):
 
 
 class PlanStartForm(LeadWorkerMixin):
-    kind = forms.ChoiceField(choices=PlanKind.choices, widget=forms.RadioSelect, label="Plan")
+    kind = forms.ChoiceField(
+        choices=PlanKind.choices, widget=forms.RadioSelect, label="Kind of plan"
+    )
     core_group = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Core group members",
-        help_text="Staff from the agencies closest to the child; add others by name below",
+        help_text="Staff from the agencies closest to the child, listed by agency; add "
+        "others by name below",
     )
     others = forms.CharField(
         required=False,
         widget=forms.Textarea,
         label="Other members (optional)",
-        help_text="One on each line: name, agency code, role",
+        help_text="One on each line: name, agency code, role. For example: DC Sam Corrie, "
+        "northmoor-police, investigating officer",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["core_group"].choices = staff_choices()[1:]
+        self.fields["core_group"].choices = staff_by_agency()
 
 
-class CoreGroupMeetingForm(forms.Form):
+class CoreGroupMeetingForm(PrefixedIds):
+    id_prefix = "core"
+
     held_at = MomentField(label="When the core group met")
     notes = forms.CharField(widget=forms.Textarea, label="What was discussed and agreed")
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(PrefixedIds):
+    id_prefix = "schedule"
+
     on = DayField(label="Date of the next review")
 
 
-class PlanCloseForm(forms.Form):
+class PlanCloseForm(PrefixedIds):
+    id_prefix = "close"
+
     reason = forms.ChoiceField(
         choices=[c for c in ClosureReason.choices if c[0] != ClosureReason.REVIEW_ENDED],
         widget=forms.RadioSelect,

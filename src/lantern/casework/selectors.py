@@ -17,6 +17,7 @@ from django.urls import reverse
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record, audit_refusal
 from lantern.core import clock
+from lantern.frontdoor.models import Referral
 from lantern.people import selectors as people_selectors
 from lantern.people.models import Person
 from lantern.timescales.models import OPEN, Deadline
@@ -36,6 +37,7 @@ from .models import (
     Plan,
     PlanKind,
 )
+from .services import OPENS_CASE
 
 CONSULTATION = "consultation"
 
@@ -114,6 +116,7 @@ class Casework:
     deadlines: list[Deadline]
     actions: list[Action]
     may: dict[str, bool] = field(default_factory=dict)
+    awaiting: Referral | None = None
 
     @property
     def step(self) -> responsibilities.Step:
@@ -135,9 +138,46 @@ def _due(deadlines, subject, *rules) -> dt.datetime | None:
     return found.due_at if found else None
 
 
-def next_step(case: Case | None, deadlines: list[Deadline]) -> NextStep:
-    """What the case needs next, in the order the law sets, and when it is due."""
+def referral_awaiting_case(person: Person) -> Referral | None:
+    """The front door's latest decision on this child that asks for casework (a strategy
+    discussion or an assessment) and has not yet opened a case."""
+    return (
+        Referral.objects.filter(
+            person=person, decided_at__isnull=False, decision__in=OPENS_CASE, case__isnull=True
+        )
+        .select_related("agency", "person")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+
+
+def _awaiting_step(referral: Referral) -> NextStep:
+    person = referral.person
+    if referral.decision == "strategy_discussion":
+        return NextStep(
+            "strategy_discussion",
+            f"Hold the strategy discussion the front door decided on (referral "
+            f"{referral.reference})",
+            url=reverse(
+                "casework:meeting-new", args=[person.reference, MeetingKind.STRATEGY_DISCUSSION]
+            ),
+        )
+    return NextStep(
+        "assessment",
+        f"Open the case and start the assessment the front door decided on (referral "
+        f"{referral.reference})",
+        url=reverse("casework:case-open", args=[person.reference]),
+    )
+
+
+def next_step(
+    case: Case | None, deadlines: list[Deadline], awaiting: Referral | None = None
+) -> NextStep:
+    """What the case needs next, in the order the law sets, and when it is due. A child
+    without an open case may be waiting for the casework a front-door decision asked for."""
     if case is None or not case.is_open:
+        if awaiting is not None:
+            return _awaiting_step(awaiting)
         return NextStep(
             "referral_decision",
             "No open case. Casework starts with a front-door decision, or open a case for a "
@@ -218,20 +258,22 @@ def next_step(case: Case | None, deadlines: list[Deadline]) -> NextStep:
     )
 
 
-def _entries(person: Person, cases: list[Case], meetings, records) -> list[Entry]:
-    entries = []
+def _referral_entries(referral: Referral) -> list[Entry]:
+    entries = [Entry(referral.received_at, "Referral received", referral.agency.name)]
+    if referral.decided_at:
+        entries.append(
+            Entry(referral.decided_at, "Front-door decision", referral.get_decision_display())
+        )
+    return entries
+
+
+def _entries(
+    person: Person, cases: list[Case], meetings, records, awaiting: Referral | None = None
+) -> list[Entry]:
+    entries = _referral_entries(awaiting) if awaiting is not None else []
     for case in cases:
         if case.referral_id:
-            referral = case.referral
-            entries.append(Entry(referral.received_at, "Referral received", referral.agency.name))
-            if referral.decided_at:
-                entries.append(
-                    Entry(
-                        referral.decided_at,
-                        "Front-door decision",
-                        referral.get_decision_display(),
-                    )
-                )
+            entries += _referral_entries(case.referral)
         opened = case.opened_at if case.referral_id else case.started_at
         entries.append(Entry(opened, "Case opened", case.reason))
         if case.closed_at:
@@ -326,6 +368,7 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
     now = clock.now()
     for deadline in deadlines:
         deadline.status = deadline.status_at(now)
+    awaiting = None if current is not None and current.is_open else referral_awaiting_case(person)
     actions = list(
         Action.objects.filter(person=person, completed_at__isnull=True)
         .select_related("owner_agency", "owner_user")
@@ -335,8 +378,10 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
         person=person,
         case=current,
         cases=cases,
-        entries=_entries(person, cases, meetings, (enquiries, assessments, conferences, plans)),
-        next_step=next_step(current, deadlines),
+        entries=_entries(
+            person, cases, meetings, (enquiries, assessments, conferences, plans), awaiting
+        ),
+        next_step=next_step(current, deadlines, awaiting),
         deadlines=deadlines,
         actions=actions,
         may={
@@ -348,8 +393,9 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
             "initial_conference": access.may_record(user, person, "initial_conference"),
             "plan": access.may_record(user, person, "plan_actions"),
         },
+        awaiting=awaiting,
     )
-    referrals = [c.referral for c in cases if c.referral_id]
+    referrals = [c.referral for c in cases if c.referral_id] + ([awaiting] if awaiting else [])
     shown = [*cases, *referrals, *meetings, *enquiries, *assessments, *conferences, *plans]
     _audit_read(user, person, operation, [*shown, *deadlines, *actions])
     return view

@@ -4,6 +4,9 @@ look."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -23,6 +26,7 @@ from . import access, forms, responsibilities, selectors, services
 from .models import (
     Action,
     Assessment,
+    Attendance,
     Case,
     Conference,
     ConferenceKind,
@@ -38,10 +42,29 @@ FORM = "casework/form.html"
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
-    """A service's refusal beside the field it names, or above the form."""
+    """A service's refusal beside the field it names, or above the form. A refused action
+    row ("actions.1") is shown beside that row's description, saying which row."""
     for field, errors in exc.message_dict.items():
+        if field == "agencies" and getattr(form, "agency_list", None):
+            field = _agency_in_question(form)
+        row = field.removeprefix("actions.")
+        if row.isdigit() and f"action_{row}_text" in form.fields:
+            for error in errors:
+                form.add_error(f"action_{row}_text", f"Action {int(row) + 1}: {error}")
+            continue
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
+
+
+def _agency_in_question(form) -> str:
+    """Where a refusal about the invited agencies belongs: beside the first agency the
+    meeting cannot do without that is not marked as attending (else the first agency)."""
+    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    for agency in form.agency_list:
+        field = f"att_{agency.code}"
+        if agency.kind in form.required_kinds and data.get(field) != Attendance.ATTENDED:
+            return field
+    return f"att_{form.agency_list[0].code}"
 
 
 def _user(pk: str | None):
@@ -109,12 +132,14 @@ def overview(request, reference: str):
 def case_open(request, reference: str):
     person = _child(request, reference)
     form = forms.CaseOpenForm(request.POST or None)
+    awaiting = selectors.referral_awaiting_case(person) if _open_case(person) is None else None
     if request.method == "POST" and form.is_valid():
         try:
             services.case_open(
                 actor=request.user,
                 person=person,
                 reason=form.cleaned_data["reason"],
+                referral=awaiting,
                 started_at=form.cleaned_data["started_at"],
             )
         except ValidationError as exc:
@@ -202,6 +227,19 @@ def _meeting_input(form, kind: str):
     }
 
 
+def _meeting_referral(person: Person, kind: str):
+    """The referral a meeting follows: the open case's, or, for a child with no open case,
+    the front-door decision on a strategy discussion that is waiting for one (the
+    meeting then opens the case)."""
+    case = _open_case(person)
+    if case is not None:
+        return case.referral if case.referral_id else None
+    awaiting = selectors.referral_awaiting_case(person)
+    if kind == MeetingKind.STRATEGY_DISCUSSION and awaiting and awaiting.decision == kind:
+        return awaiting
+    return None
+
+
 @verified_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, reference: str, kind: str):
@@ -215,13 +253,12 @@ def meeting_new(request, reference: str, kind: str):
         initial={"chair": str(request.user.pk)},
     )
     if request.method == "POST" and form.is_valid():
-        case = _open_case(person)
         try:
             meeting = services.meeting_record(
                 actor=request.user,
                 kind=kind,
                 person=person,
-                referral=case.referral if case and case.referral_id else None,
+                referral=_meeting_referral(person, kind),
                 **_meeting_input(form, kind),
             )
         except ValidationError as exc:
@@ -241,6 +278,8 @@ def meeting_new(request, reference: str, kind: str):
             "person": person,
             "kind": MeetingKind(kind),
             "step": responsibilities.step(kind),
+            "referral": _meeting_referral(person, kind),
+            "opens_case": _open_case(person) is None,
         },
         status=400 if form.errors else 200,
     )
@@ -471,7 +510,7 @@ def conference_new(request, reference: str):
         else:
             return _done(
                 request,
-                "Conference recorded.",
+                f"Conference recorded: {conference.get_outcome_display().lower()}.",
                 reverse("casework:conference", args=[conference.pk]),
             )
     return _form_page(
@@ -494,11 +533,12 @@ def conference_detail(request, pk: int):
         if conference.kind == ConferenceKind.INITIAL
         else conference.plan
     )
+    deadlines = selectors.deadlines_of(conference.enquiry) if conference.enquiry_id else []
     selectors.record_view(
         user=request.user,
         record=conference,
         operation="conference.view",
-        shown=[plan] if plan else [],
+        shown=[*([plan] if plan else []), *deadlines],
     )
     return render(
         request,
@@ -507,6 +547,7 @@ def conference_detail(request, pk: int):
             "conference": conference,
             "person": conference.person,
             "plan": plan,
+            "deadlines": deadlines,
             "step": responsibilities.step(
                 "initial_conference"
                 if conference.kind == ConferenceKind.INITIAL
@@ -603,6 +644,14 @@ def _plan_page(request, plan: Plan, status: int = 200, **forms_given):
         "reviews": reviews,
         "core_meetings": meetings,
         "deadlines": deadlines,
+        "review_due": next(
+            (
+                d
+                for d in deadlines
+                if d.is_open and d.rule in ("first_review_conference", "review_conference")
+            ),
+            None,
+        ),
         "today": clock.today(),
         "step": responsibilities.step(
             "review_conference" if plan.kind == PlanKind.CHILD_PROTECTION else "plan_actions"
@@ -628,16 +677,19 @@ def plan_detail(request, pk: int):
     return _plan_page(request, _record(request, Plan, pk))
 
 
-def _plan_step(request, pk: int, form_class, name: str, act, done: str, **form_kwargs):
+def _plan_step(
+    request, pk: int, form_class, name: str, act, done: str | Callable[[Any], str], **form_kwargs
+):
     plan = _record(request, Plan, pk)
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
         try:
-            act(plan, form.cleaned_data)
+            result = act(plan, form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
-            return _done(request, done, reverse("casework:plan", args=[pk]))
+            message = done(result) if callable(done) else done
+            return _done(request, message, reverse("casework:plan", args=[pk]))
     return _plan_page(request, plan, status=400, **{name: form})
 
 
@@ -701,7 +753,7 @@ def plan_schedule(request, pk: int):
         forms.ScheduleForm,
         "schedule_form",
         lambda plan, data: services.review_schedule(actor=request.user, plan=plan, on=data["on"]),
-        "Review booked.",
+        lambda plan: f"Review booked for {plan.next_review_on:%A %-d %B %Y}.",
     )
 
 

@@ -97,7 +97,7 @@ class ReferralForm(forms.Form):
         choices=(),
         required=False,
         widget=forms.RadioSelect,
-        label="If not, on what lawful basis are you sharing?",
+        label="On what lawful basis are you sharing without their agreement?",
         help_text="You do not need the family's agreement to protect a child at risk.",
     )
     lawful_basis_reason = forms.CharField(
@@ -130,11 +130,23 @@ class ReferralForm(forms.Form):
         return self.cleaned_data["consent"] == "yes"
 
 
+class OnTheTriagePage(forms.Form):
+    """A form that shares the triage page with others: its field ids carry its own prefix,
+    so each label, hint and error link reaches its own field."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
 class MatchForm(forms.Form):
     person = forms.CharField(max_length=12, error_messages={"required": "Choose a person"})
 
 
-class RateForm(forms.Form):
+class RateForm(OnTheTriagePage):
+    id_prefix = "rate"
     rag = forms.ChoiceField(
         choices=Rag.choices,
         widget=forms.RadioSelect,
@@ -149,7 +161,8 @@ class RateForm(forms.Form):
     )
 
 
-class RequestForm(forms.Form):
+class RequestForm(OnTheTriagePage):
+    id_prefix = "ask"
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
         to_field_name="code",
@@ -173,7 +186,8 @@ class RequestForm(forms.Form):
         self.fields["agency"].queryset = agencies
 
 
-class DecideForm(forms.Form):
+class DecideForm(OnTheTriagePage):
+    id_prefix = "decide"
     decision = forms.ChoiceField(
         choices=Decision.choices,
         widget=forms.RadioSelect,
@@ -189,7 +203,8 @@ class DecideForm(forms.Form):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(OnTheTriagePage):
+    id_prefix = "feedback"
     feedback = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,

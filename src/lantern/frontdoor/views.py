@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lantern.access import policy
@@ -24,13 +28,18 @@ from .forms import (
     ReferralForm,
     RequestForm,
 )
-from .models import Channel, InformationRequest, Referral
+from .models import Channel, InformationRequest, Referral, RequestStatus
 
 
 def _errors_to_form(form, exc: ValidationError, fallback: str | None = None) -> None:
     for field, errors in exc.message_dict.items():
         for error in errors:
             form.add_error(field if field in form.fields else fallback, error)
+
+
+def _when(moment) -> str:
+    """A moment as people in the partnership read it: UK time, with the day."""
+    return f"{timezone.localtime(moment):%A %-d %B, %H:%M}"
 
 
 def _referral_or_404(request, reference: str, action: str = "view") -> Referral:
@@ -85,7 +94,7 @@ def referral_new(request):
             messages.success(
                 request,
                 f"Referral {referral.reference} sent to the front door. They will decide "
-                f"what happens next by {referral.decision_due_at:%-d %B, %H:%M}.",
+                f"what happens next by {_when(referral.decision_due_at)}.",
             )
             return redirect(reverse("frontdoor:referral", args=[referral.reference]))
     return render(request, "frontdoor/referral_new.html", {"form": form})
@@ -133,22 +142,34 @@ def _triage(request, view, **forms):
         "decide_form": forms.get("decide_form") or DecideForm(),
         "feedback_form": forms.get("feedback_form") or FeedbackForm(),
         "match_error": forms.get("match_error"),
+        "answered": sum(1 for r in view.requests if r.status == RequestStatus.ANSWERED),
+        "requests_overdue": sum(
+            1 for r in view.requests if r.status == RequestStatus.OPEN and r.due_at < clock.now()
+        ),
     }
     return render(request, "frontdoor/triage.html", context, status=forms.get("status", 200))
 
 
-def _triage_step(request, reference: str, form_class, context_name: str, act, done: str, **kw):
+def _triage_step(
+    request,
+    reference: str,
+    form_class,
+    context_name: str,
+    act,
+    done: str | Callable[[Any], str],
+    **kw,
+):
     """One triage step posted from the triage page: done and back, or the page again with
     the reasons."""
     referral = _referral_or_404(request, reference, action="edit")
     form = form_class(request.POST, **kw)
     if form.is_valid():
         try:
-            act(referral, form.cleaned_data)
+            result = act(referral, form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc, fallback=next(iter(form.fields)))
         else:
-            messages.success(request, done)
+            messages.success(request, done(result) if callable(done) else done)
             return redirect(reverse("frontdoor:referral", args=[referral.reference]))
     view = selectors.referral_view(user=request.user, referral=referral)
     return _triage(request, view, **{context_name: form})
@@ -204,7 +225,7 @@ def referral_rate(request, reference: str):
         lambda referral, data: services.referral_rate(
             actor=request.user, referral=referral, rag=data["rag"], reason=data["reason"]
         ),
-        "Rating recorded.",
+        lambda rating: f"Rated {rating.get_rag_display().lower()}.",
     )
 
 
@@ -223,7 +244,7 @@ def referral_request(request, reference: str):
             agency=data["agency"],
             question=data["question"],
         ),
-        "Request sent.",
+        lambda asked: f"Asked {asked.agency.name}: the answer is due by {_when(asked.due_at)}.",
         exclude_agency=referral.team.agency,
     )
 

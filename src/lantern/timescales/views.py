@@ -6,6 +6,7 @@ from collections import Counter
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from lantern.access import policy
@@ -14,6 +15,22 @@ from lantern.core import clock
 
 from . import selectors
 from .models import DeadlineStatus
+
+# Deadlines worked on at the front door, on the referral itself; every other step is
+# worked on in the child's casework.
+FRONT_DOOR_RULES = ("referral_decision", "information_request_")
+
+
+def _with_step_links(deadlines):
+    """Each deadline with the page where its step is done, so a worklist row leads to
+    the work and not only to the person."""
+    for deadline in deadlines:
+        deadline.step_url = (
+            ""
+            if deadline.rule.startswith(FRONT_DOOR_RULES)
+            else reverse("casework:person", args=[deadline.person.reference])
+        )
+    return deadlines
 
 
 def _summary(deadlines) -> dict[str, int]:
@@ -31,7 +48,7 @@ def my_worklist(request):
     if not policy.sees_case_data(request.user):
         raise Http404
     now = clock.now()
-    deadlines = selectors.worklist_for_user(request.user, now=now)
+    deadlines = _with_step_links(selectors.worklist_for_user(request.user, now=now))
     return render(
         request,
         "timescales/worklist.html",
@@ -52,7 +69,9 @@ def team_worklist(request):
     if not policy.sees_case_data(request.user) or membership is None or membership.team is None:
         raise Http404
     now = clock.now()
-    deadlines = selectors.worklist_for_team(request.user, membership.team, now=now)
+    deadlines = _with_step_links(
+        selectors.worklist_for_team(request.user, membership.team, now=now)
+    )
     return render(
         request,
         "timescales/worklist.html",
