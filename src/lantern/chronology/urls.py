@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api, views
+
+urlpatterns = [
+    path("<str:reference>/", views.chronology, name="person"),
+    path("<str:reference>/export.pdf", views.chronology_export, name="export"),
+    # The API (JSON), under the chronology's own prefix with a name of its own.
+    path("api/<str:reference>/", api.ChronologyDetail.as_view(), name="api-person"),
+]
