@@ -24,7 +24,14 @@ enquiries, assessments, conferences, plans with core group meetings, and actions
     python benchmarks/worklists.py            # 100k then 1M people (5M events)
     python benchmarks/worklists.py --quick    # 10k then 50k people
     python benchmarks/worklists.py --explain  # also print EXPLAIN ANALYZE of the slow parts
-    python benchmarks/worklists.py --database-url postgres://...  # this (emptied!) server
+    python benchmarks/worklists.py --keep     # keep the server and each size's database
+    python benchmarks/worklists.py --database-url postgres://...  # this server (its
+                                               # lantern_worklists_* databases are replaced)
+
+Each size is built in a database of its own, `lantern_worklists_<people>`. With `--keep`
+the server (under var/bench-worklists) is left running and the databases are kept, so a
+later run with `--keep` measures again without building again (the 1M build takes about
+ten minutes); `--rebuild` builds afresh. Without `--keep` the server is thrown away.
 
 Targets (issue 5): at 1M people and 5M events, p95 under 150 ms for each. The last line
 is JSON: {"benchmark": "worklists", "figures": {...}, "targets": {...}, "met": ...}
@@ -33,6 +40,7 @@ is JSON: {"benchmark": "worklists", "figures": {...}, "targets": {...}, "met": .
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -498,6 +506,7 @@ def chronology_child(today) -> dict:
 
 
 # ---------------------------------------------------------------- the bare SQL
+# The worklist page (the first, most urgent, rows) and the counts over the whole list.
 WORKLIST_SQL = """
 SELECT d.id, d.rule, d.due_at, d.owner_user_id, d.owner_team_id,
        p.reference, p.given_name, p.family_name, a.name
@@ -511,6 +520,20 @@ WHERE d.met_at IS NULL AND d.cancelled_at IS NULL
        OR (d.owner_user_id IS NULL AND d.owner_team_id IS NULL
            AND d.owner_agency_id = %(agency)s))
 ORDER BY d.due_at, d.id
+LIMIT %(limit)s
+"""
+
+WORKLIST_COUNTS_SQL = """
+SELECT count(*) FILTER (WHERE d.due_at < now()),
+       count(*) FILTER (WHERE d.due_at >= now() AND d.due_at < %(midnight)s),
+       count(*) FILTER (WHERE d.due_at >= %(midnight)s)
+FROM timescales_deadline d
+WHERE d.met_at IS NULL AND d.cancelled_at IS NULL
+  AND (d.owner_team_id = %(team)s
+       OR d.owner_user_id IN (SELECT user_id FROM partners_staffmembership
+                              WHERE team_id = %(team)s AND ended_on IS NULL)
+       OR (d.owner_user_id IS NULL AND d.owner_team_id IS NULL
+           AND d.owner_agency_id = %(agency)s))
 """
 
 CHRONOLOGY_SQL = """
@@ -568,9 +591,11 @@ LIMIT %(limit)s
 def measure(rounds: int, explain: bool) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.utils import timezone
 
     from lantern.chronology import selectors as chronology
     from lantern.people.models import Person
+    from lantern.timescales import selectors as timescales
     from lantern.timescales.selectors import worklist_for_team
 
     users = get_user_model().objects
@@ -597,10 +622,17 @@ def measure(rounds: int, explain: bool) -> dict:
     def fresh(user):
         return users.get(pk=user.pk)
 
-    worklist_params = {"team": team.pk, "agency": team.agency_id}
+    worklist_params = {
+        "team": team.pk,
+        "agency": team.agency_id,
+        "limit": timescales.PAGE_SIZE,
+        "midnight": timescales._midnight(timezone.now()),
+    }
     chronology_params = {"person": child.pk, "limit": chronology.PAGE_SIZE}
-    w_timings, rows = timed(lambda: worklist_for_team(fresh(manager), team))
-    w_sql, sql_rows = timed(lambda: bare(WORKLIST_SQL, worklist_params))
+    w_timings, worklist = timed(lambda: worklist_for_team(fresh(manager), team))
+    w_sql, sql_rows = timed(
+        lambda: bare(WORKLIST_COUNTS_SQL, worklist_params) and bare(WORKLIST_SQL, worklist_params)
+    )
     c_timings, view = timed(lambda: chronology.chronology_page(user=fresh(mash), person=child))
     c_sql, _ = timed(lambda: bare(CHRONOLOGY_SQL, chronology_params))
     with connection.cursor() as cursor:
@@ -609,7 +641,9 @@ def measure(rounds: int, explain: bool) -> dict:
     figures = {
         "worklist": {
             "team": team.name,
-            "rows": len(rows),
+            "rows": len(worklist.deadlines),
+            "of": worklist.summary.total,
+            "overdue": worklist.summary.overdue,
             "sql_rows": sql_rows,
             "selector": _ms(w_timings),
             "sql": _ms(w_sql),
@@ -633,33 +667,65 @@ def explain_plans(manager, team, mash, child) -> dict:
     from django.db import connection
 
     from lantern.access import policy
+    from lantern.chronology import selectors as chronology
     from lantern.timescales import selectors as timescales
 
+    page = timescales._open_visible(manager, timescales._teams(team)).select_related(
+        "person", "owner_agency", "owner_team__agency", "owner_user", "subject_type"
+    )[: timescales.PAGE_SIZE]
     queries = {
-        "worklist": timescales._open_visible(manager, timescales._teams(team)),
-        "chronology events": policy.events_visible_to(mash, "view")
-        .filter(source_record__person=child)
-        .values_list("pk", "occurred_at", "source_record__agency_id"),
+        "worklist page": page.query.sql_with_params(),
+        "chronology keys": chronology._union(
+            mash, child, "view", policy.person_relationships(mash, child)
+        ),
     }
     plans = {}
-    for label, queryset in queries.items():
-        sql, params = queryset.query.sql_with_params()
+    for label, (sql, params) in queries.items():
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plans[label] = "\n".join(row[0] for row in cursor.fetchall())
     return plans
 
 
-def child_main(people: int, rounds: int, explain: bool) -> None:
+def _built() -> dict | None:
+    """What an earlier, finished build of this database made, or None."""
+    found = _scalar("SELECT to_regclass('public.bench_made') IS NOT NULL")
+    if not found:
+        return None
+    made = _scalar("SELECT made::text FROM bench_made LIMIT 1")
+    return json.loads(made) if made else None
+
+
+def child_main(people: int, rounds: int, explain: bool, reuse: bool) -> None:
     import django
 
     django.setup()
-    made = generate(people)
+    made = _built() if reuse else None
+    if made is None:
+        made = generate(people)
+        _execute("CREATE TABLE bench_made (made jsonb NOT NULL)")
+        _execute("INSERT INTO bench_made VALUES (%s::jsonb)", [json.dumps(made)])
+        made["reused"] = False
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        made["reused"] = True
     figures = measure(rounds, explain)
     print(json.dumps({"made": made, **figures}))
 
 
 # ---------------------------------------------------------------- the parent
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+@contextlib.contextmanager
+def _kept_folder(path: Path):
+    path.mkdir(parents=True, exist_ok=True)
+    yield str(path)
+
+
 def _start_postgres() -> tuple[str | None, bool]:
     pg = subprocess.run(
         ["scripts/throwaway-postgres", "start"],
@@ -682,13 +748,31 @@ def _stop_postgres() -> None:
     )
 
 
-def _empty(env: dict) -> None:
-    code = (
-        "import django; django.setup(); from django.db import connection;"
-        "c = connection.cursor(); c.execute('DROP SCHEMA public CASCADE');"
-        "c.execute('CREATE SCHEMA public')"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+KEPT_URL = ROOT / "var" / "bench-worklists.url"
+
+
+def _answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _database(server_url: str, people: int, *, fresh: bool) -> str:
+    """The URL of this size's own database on the server, created (afresh if asked)."""
+    import psycopg
+
+    name = f"lantern_worklists_{people}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def main() -> int:
@@ -697,7 +781,13 @@ def main() -> int:
     parser.add_argument("--sizes", help="comma-separated numbers of people")
     parser.add_argument("--rounds", type=int, help="timed reads of each (default 200; 60 quick)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
-    parser.add_argument("--database-url", help="PostgreSQL to use (it is emptied!)")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL server to use (its lantern_worklists_* are replaced)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep (and reuse) the server and databases"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="with --keep: build afresh")
     args = parser.parse_args()
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -706,20 +796,32 @@ def main() -> int:
     )
     rounds = args.rounds or (60 if args.quick else 200)
     url, started_pg = args.database_url, False
+    if not url and args.keep and KEPT_URL.exists():
+        kept = KEPT_URL.read_text().strip()
+        url = kept if _answers(kept) else None
     if not url:
         url, started_pg = _start_postgres()
+        if url and args.keep:
+            KEPT_URL.write_text(url + "\n")
         if not url:
             print("PostgreSQL is not installed (apt-get install postgresql): nothing measured.")
             print(json.dumps({"benchmark": "worklists", "figures": {}, "met": False}))
             return 1
+    reuse = args.keep and not args.rebuild
     figures: dict = {}
     try:
+        print(f"Load average at the start: {_load()} (the machine is shared; 2 cores)")
         print(
-            f"{'people':>10} {'events':>10} {'read':<11} {'rows':>6} "
+            f"{'people':>10} {'events':>10} {'read':<11} {'rows shown':>12} "
             f"{'selector p50':>13} {'selector p95':>13} {'SQL p50':>9} {'SQL p95':>9}"
         )
         for people in sizes:
-            with tempfile.TemporaryDirectory(prefix="lantern-worklists-") as folder:
+            home = ROOT / "var" / "bench-worklists-home" / str(people)
+            with (
+                _kept_folder(home)
+                if args.keep
+                else tempfile.TemporaryDirectory(prefix="lantern-worklists-")
+            ) as folder:
                 env = {
                     **os.environ,
                     "PYTHONPATH": str(ROOT / "src"),
@@ -727,9 +829,8 @@ def main() -> int:
                     "DEBUG": "false",
                     "LANTERN_HOME": folder,
                     "AUDIT_ANCHOR_DIR": f"{folder}/anchors",
-                    "DATABASE_URL": url,
+                    "DATABASE_URL": _database(url, people, fresh=not reuse),
                 }
-                _empty(env)
                 started = time.perf_counter()
                 result = subprocess.run(
                     [
@@ -739,6 +840,7 @@ def main() -> int:
                         str(people),
                         str(rounds),
                         "1" if args.explain else "0",
+                        "1" if reuse else "0",
                     ],
                     env=env,
                     capture_output=True,
@@ -749,19 +851,27 @@ def main() -> int:
                     raise SystemExit(f"{people} failed:\n{result.stderr[-4000:]}")
                 found = json.loads(result.stdout.strip().splitlines()[-1])
             made = found["made"]
+            found["load_average"] = _load()
+            built = (
+                "reused from an earlier --keep run"
+                if made.get("reused")
+                else f"built in {made['generate_seconds'] + made['deadline_seconds']:,.0f} s"
+            )
             print(
                 f"   ({made['people']:,} people, {made['records']:,} agency records, "
                 f"{made['events']:,} events, {made['deadlines']:,} deadlines of which "
-                f"{made['open_deadlines']:,} open; built in "
-                f"{time.perf_counter() - started:,.0f} s)"
+                f"{made['open_deadlines']:,} open; {built}; run took "
+                f"{time.perf_counter() - started:,.0f} s; load average after: "
+                f"{found['load_average']})"
             )
+            worklist, chronology = found["worklist"], found["chronology"]
             for read, rows in (
-                ("worklist", found["worklist"]["rows"]),
-                ("chronology", found["chronology"]["entries"]),
+                ("worklist", f"{worklist['rows']} of {worklist.get('of', worklist['rows']):,}"),
+                ("chronology", f"{chronology['page']} of {chronology['entries']}"),
             ):
                 part = found[read]
                 print(
-                    f"{made['people']:>10,} {made['events']:>10,} {read:<11} {rows:>6} "
+                    f"{made['people']:>10,} {made['events']:>10,} {read:<11} {rows:>12} "
                     f"{part['selector']['median_ms']:>11.1f}ms "
                     f"{part['selector']['p95_ms']:>11.1f}ms "
                     f"{part['sql']['median_ms']:>7.1f}ms {part['sql']['p95_ms']:>7.1f}ms"
@@ -770,7 +880,7 @@ def main() -> int:
                 print(f"\nEXPLAIN ANALYZE: {label}\n{plan}\n")
             figures[people] = found
     finally:
-        if started_pg:
+        if started_pg and not args.keep:
             _stop_postgres()
     largest = figures[max(figures)]
     met = {
@@ -804,6 +914,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child_main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1")
+        child_main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5] == "1")
     else:
         sys.exit(main())

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _url(person):
-    return reverse("chronology:api-person", args=[person.reference])
+    return reverse("api:person-chronology", args=[person.reference])
 
 
 def test_read_a_childs_chronology(client_for, police_officer, story):
@@ -58,3 +58,18 @@ def test_no_entry_the_reader_may_not_see(client_for, school_dsl, story):
     summaries = " ".join(r["summary"] for r in data["results"])
     assert "supplying drugs" not in summaries and "older men" not in summaries
     assert "New expensive trainers" in summaries
+
+
+def test_the_api_lives_under_api_v1_with_the_rest(story):
+    from django.urls import NoReverseMatch
+
+    assert _url(story.child) == f"/api/v1/people/{story.child.reference}/chronology/"
+    with pytest.raises(NoReverseMatch):
+        reverse("chronology:api-person", args=[story.child.reference])
+
+
+def test_the_schema_describes_it_once(client_for, police_officer):
+    schema = client_for(police_officer).get(reverse("api:schema"), {"format": "json"}).json()
+    path = schema["paths"]["/api/v1/people/{reference}/chronology/"]
+    assert path["get"]["operationId"] == "chronology_retrieve"
+    assert "ChronologyEntry" in schema["components"]["schemas"]

@@ -181,13 +181,37 @@ def test_one_audit_event_names_the_child_and_the_records_shown(story, police_off
 def test_another_agencys_events_shown_are_a_disclosure(story, social_worker):
     allocation_open(actor=None, person=story.child, reason="Allocated", user=social_worker)
     before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
-    _all(social_worker, story.child)
-    disclosures = AuditEvent.objects.filter(pk__gt=before, action="disclosure")
-    assert {d.detail["from_agency"] for d in disclosures} == {
-        POLICE,
-        NHS,
-        story.school_event.source_record.agency.code,
+    entries = _all(social_worker, story.child)
+    disclosure = AuditEvent.objects.filter(pk__gt=before, action="disclosure").get()
+    school = story.school_event.source_record.agency.code
+    assert sorted(part["agency"] for part in disclosure.detail["from_agencies"]) == sorted(
+        [POLICE, NHS, school]
+    )
+    assert social_worker.get_full_name() in disclosure.recipient
+    others = {
+        ("people.event", str(e.record.pk))
+        for e in entries
+        if e.kind == "event" and e.agency.pk != social_worker.agency.pk
     }
+    assert others
+    named = set(disclosure.subjects.values_list("record_type", "record_id"))
+    assert named == others
+    disclosed = {str(pk) for part in disclosure.detail["from_agencies"] for pk in part["events"]}
+    assert disclosed == {pk for _, pk in others}
+
+
+def test_one_sharing_agreement_lookup_answers_for_every_agency(story, social_worker):
+    """The agreement each disclosure names is the one `agreement_between` finds."""
+    from lantern.access.selectors import agreement_between
+    from lantern.partners.models import Agency
+
+    allocation_open(actor=None, person=story.child, reason="Allocated", user=social_worker)
+    holders = Agency.objects.exclude(pk=social_worker.agency.pk)
+    found = selectors._agreements([a.pk for a in holders], social_worker.agency)
+    for agency in holders:
+        expected = agreement_between(agency, social_worker.agency)
+        assert found.get(agency.pk) == (expected.code if expected else None)
+    assert any(found.values())
 
 
 def test_the_export_names_every_record_in_it(story, police_officer):
@@ -213,3 +237,45 @@ def test_entries_of_a_long_story_stay_in_order(child, police_officer):
         )
         seen += [e.record.pk for e in view.entries]
     assert len(seen) == len(set(seen)) == 30
+
+
+@pytest.mark.parametrize("action", ["view", "api", "export"])
+@pytest.mark.parametrize(
+    "reader, relationship",
+    [
+        ("mash_worker", ""),
+        ("mash_worker", "open_referral"),
+        ("social_worker", ""),
+        ("social_worker", "allocation"),
+        ("social_worker", "grant"),
+        ("police_officer", ""),
+        ("nhs_nurse", ""),
+        ("school_dsl", ""),
+        ("scrutineer", ""),
+    ],
+)
+def test_the_childs_events_shown_are_exactly_what_the_policy_allows(
+    request, story, open_referral, reader, relationship, action
+):
+    """The chronology decides event visibility from the reader's relationships, read once;
+    it must agree with the policy's own queryset for every reader and relationship."""
+    from lantern.access import policy
+    from lantern.access.services import grant_open
+
+    user = request.getfixturevalue(reader)
+    if relationship == "open_referral":
+        open_referral(story.child)
+    elif relationship == "allocation":
+        allocation_open(actor=None, person=story.child, reason="Allocated", user=user)
+    elif relationship == "grant":
+        grant_open(
+            actor=request.getfixturevalue("team_manager"),
+            person=story.child,
+            user=user,
+            reason="Cover for a colleague",
+            ends_at=REFERRED + dt.timedelta(days=60),
+        )
+    relationships = policy.person_relationships(user, story.child)
+    ours = selectors._visible_events(user, story.child, action, relationships)
+    policys = policy.events_visible_to(user, action).filter(source_record__person=story.child)
+    assert set(ours.values_list("pk", flat=True)) == set(policys.values_list("pk", flat=True))

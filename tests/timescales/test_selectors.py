@@ -47,7 +47,8 @@ def test_my_worklist_puts_overdue_first_then_due_today_then_upcoming(mash_worker
     shown = selectors.worklist_for_user(mash_worker, now=NOW)
     assert [d.pk for d in shown] == [d.pk for d in three]
     assert [d.status for d in shown] == ["overdue", "due_today", "upcoming"]
-    assert shown[0].status_tag == "govuk-tag--red"
+    assert shown.deadlines[0].status_tag == "govuk-tag--red"
+    assert shown.summary == selectors.WorklistSummary(overdue=1, due_today=1, upcoming=1)
 
 
 def test_showing_a_worklist_records_the_people_shown(mash_worker, three, council_child):
@@ -129,23 +130,27 @@ def test_the_home_panel_counts(mash_worker, three):
 
 
 def test_totals_only_roles_have_no_worklist(now, scrutineer):
-    assert selectors.worklist_for_user(scrutineer, now=NOW) == []
+    assert selectors.worklist_for_user(scrutineer, now=NOW).deadlines == []
     assert selectors.worklist_counts(scrutineer, now=NOW).total == 0
+
+
+def council_people(user, count: int) -> list[Person]:
+    return list(
+        Person.objects.filter(
+            sensitivity="normal",
+            source_records__agency=user.agency,
+            source_records__is_current=True,
+            merged_into__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")[:count]
+    )
 
 
 def test_the_worklist_costs_the_same_queries_for_two_deadlines_or_twelve(
     now, open_deadline, mash_worker
 ):
-    people = list(
-        Person.objects.filter(
-            sensitivity="normal",
-            source_records__agency=mash_worker.agency,
-            source_records__is_current=True,
-            merged_into__isnull=True,
-        )
-        .distinct()
-        .order_by("pk")[:12]
-    )
+    people = council_people(mash_worker, 12)
 
     def queries() -> int:
         selectors.worklist_for_user(mash_worker, now=NOW)  # warm the user's own lookups
@@ -172,3 +177,61 @@ def test_an_allocated_worker_sees_their_childs_deadline(now, open_deadline, soci
         actor=social_worker, person=child, user=social_worker, reason="Allocated after referral"
     )
     assert deadline.pk in [d.pk for d in selectors.worklist_for_user(social_worker, now=NOW)]
+
+
+@pytest.fixture
+def ten(now, open_deadline, mash_worker):
+    """Ten deadlines, each about a different child: 3 overdue, 2 due today, 5 upcoming."""
+    people = council_people(mash_worker, 10)
+    made = [
+        open_deadline(p, starts_at=NOW - dt.timedelta(days=6 - n), owner_user=mash_worker)
+        for n, p in enumerate(people[:3])
+    ]
+    made += [
+        open_deadline(
+            p,
+            "information_request_amber",
+            starts_at=NOW - dt.timedelta(hours=2, minutes=n),
+            owner_user=mash_worker,
+        )
+        for n, p in enumerate(people[3:5])
+    ]
+    made += [
+        open_deadline(p, "assessment", starts_at=NOW - dt.timedelta(days=n), owner_user=mash_worker)
+        for n, p in enumerate(people[5:])
+    ]
+    return sorted(made, key=lambda d: (d.due_at, d.pk))
+
+
+def test_a_worklist_comes_a_page_at_a_time_with_counts_over_the_whole_list(mash_worker, ten):
+    first = selectors.worklist_for_user(mash_worker, now=NOW, page_size=4)
+    assert [d.pk for d in first] == [d.pk for d in ten[:4]]
+    assert first.summary == selectors.WorklistSummary(overdue=3, due_today=2, upcoming=5)
+    assert (first.page.number, first.page.paginator.num_pages) == (1, 3)
+    assert [d.status for d in first] == ["overdue"] * 3 + ["due_today"]
+    last = selectors.worklist_for_user(mash_worker, now=NOW, page=3, page_size=4)
+    assert [d.pk for d in last] == [d.pk for d in ten[8:]]
+    assert last.summary.total == 10
+    beyond = selectors.worklist_for_user(mash_worker, now=NOW, page="99", page_size=4)
+    assert beyond.page.number == 3
+
+
+def test_the_audit_event_names_only_the_people_on_the_page_shown(mash_worker, ten):
+    selectors.worklist_for_user(mash_worker, now=NOW, page=2, page_size=4)
+    assert people_audited("deadlines.worklist") == {d.person_id for d in ten[4:8]}
+
+
+def test_a_teams_worklist_pages_and_counts_the_same_way(team_manager, ten):
+    team = team_manager.membership.team
+    shown = selectors.worklist_for_team(team_manager, team, now=NOW, page=2, page_size=4)
+    assert [d.pk for d in shown] == [d.pk for d in ten[4:8]]
+    assert shown.summary == selectors.WorklistSummary(overdue=3, due_today=2, upcoming=5)
+    assert people_audited("deadlines.team_worklist") == {d.person_id for d in ten[4:8]}
+
+
+def test_the_counts_are_one_aggregate_query(mash_worker, ten):
+    selectors.worklist_for_user(mash_worker, now=NOW, page_size=4)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.worklist_for_user(mash_worker, now=NOW, page_size=4)
+    counting = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+    assert len(counting) == 1

@@ -92,3 +92,33 @@ def test_a_casework_deadline_leads_to_the_childs_casework(
         page
     )
     assert f'href="{casework}">Referral decision' not in page
+
+
+def test_a_long_worklist_is_paged_with_counts_over_every_page(
+    client_for, now, open_deadline, mash_worker, monkeypatch
+):
+    from lantern.people.models import Person
+    from lantern.timescales import selectors
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    people = list(
+        Person.objects.filter(
+            sensitivity="normal",
+            source_records__agency=mash_worker.agency,
+            source_records__is_current=True,
+            merged_into__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")[:5]
+    )
+    for n, person in enumerate(people):
+        open_deadline(person, starts_at=NOW - dt.timedelta(days=8 - n), owner_user=mash_worker)
+    client = client_for(mash_worker)
+    page = client.get(reverse("timescales:mine")).content.decode()
+    assert "<strong>5</strong> overdue" in page
+    assert "Showing 1 to 2 of 5" in page
+    assert 'class="govuk-pagination"' in page and 'href="?page=2" rel="next"' in page
+    assert people[0].reference in page and people[2].reference not in page
+    second = client.get(reverse("timescales:mine"), {"page": 2}).content.decode()
+    assert people[2].reference in second and people[0].reference not in second
+    assert 'href="?page=1" rel="prev"' in second

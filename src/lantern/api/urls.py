@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from lantern.casework import api as casework_api
+from lantern.chronology import api as chronology_api
 from lantern.frontdoor import api as frontdoor_api
 
 from . import views
@@ -15,6 +16,11 @@ urlpatterns = [
         "people/<str:reference>/casework/",
         casework_api.CaseworkDetail.as_view(),
         name="person-casework",
+    ),
+    path(
+        "people/<str:reference>/chronology/",
+        chronology_api.ChronologyDetail.as_view(),
+        name="person-chronology",
     ),
     path("actions/", casework_api.ActionList.as_view(), name="actions"),
     path(

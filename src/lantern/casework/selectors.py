@@ -258,7 +258,11 @@ def next_step(
     )
 
 
-def _referral_entries(referral: Referral) -> list[Entry]:
+def _referral_entries(referral: Referral, readable: bool) -> list[Entry]:
+    """A referral the reader may see: received (from whom) and decided (what). One they may
+    not see: only that the front door decided, which is why the casework exists."""
+    if not readable:
+        return [Entry(referral.decided_at, "Front-door decision")] if referral.decided_at else []
     entries = [Entry(referral.received_at, "Referral received", referral.agency.name)]
     if referral.decided_at:
         entries.append(
@@ -267,13 +271,32 @@ def _referral_entries(referral: Referral) -> list[Entry]:
     return entries
 
 
+def _readable_referrals(user, referrals: list[Referral]) -> set[int]:
+    """Which of these referrals the reader may see through the referral policy. Reading a
+    child's casework does not reach the referral that led to it: its concern, referrer and
+    decision are the front door's and the referring agency's."""
+    if not referrals:
+        return set()
+    return set(
+        policy.referrals_visible_to(user, "view")
+        .filter(pk__in=[r.pk for r in referrals])
+        .values_list("pk", flat=True)
+    )
+
+
 def _entries(
-    person: Person, cases: list[Case], meetings, records, awaiting: Referral | None = None
+    person: Person,
+    cases: list[Case],
+    meetings,
+    records,
+    awaiting: Referral | None = None,
+    readable: set[int] = frozenset(),
 ) -> list[Entry]:
-    entries = _referral_entries(awaiting) if awaiting is not None else []
+    """Every step so far. A referral the reader may not see shows none of its content."""
+    entries = _referral_entries(awaiting, awaiting.pk in readable) if awaiting else []
     for case in cases:
         if case.referral_id:
-            entries += _referral_entries(case.referral)
+            entries += _referral_entries(case.referral, case.referral_id in readable)
         opened = case.opened_at if case.referral_id else case.started_at
         entries.append(Entry(opened, "Case opened", case.reason))
         if case.closed_at:
@@ -374,12 +397,19 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
         .select_related("owner_agency", "owner_user")
         .order_by("due_on", "pk")
     )
+    linked = [c.referral for c in cases if c.referral_id] + ([awaiting] if awaiting else [])
+    readable = _readable_referrals(user, linked)
     view = Casework(
         person=person,
         case=current,
         cases=cases,
         entries=_entries(
-            person, cases, meetings, (enquiries, assessments, conferences, plans), awaiting
+            person,
+            cases,
+            meetings,
+            (enquiries, assessments, conferences, plans),
+            awaiting,
+            readable,
         ),
         next_step=next_step(current, deadlines, awaiting),
         deadlines=deadlines,
@@ -395,7 +425,7 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
         },
         awaiting=awaiting,
     )
-    referrals = [c.referral for c in cases if c.referral_id] + ([awaiting] if awaiting else [])
+    referrals = [r for r in linked if r.pk in readable]
     shown = [*cases, *referrals, *meetings, *enquiries, *assessments, *conferences, *plans]
     _audit_read(user, person, operation, [*shown, *deadlines, *actions])
     return view

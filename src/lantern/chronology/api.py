@@ -1,5 +1,7 @@
-"""The chronology API: one page of a child's chronology, through the same selector (and
-audit) as the page. A hidden child answers 404."""
+"""The chronology API, GET /api/v1/people/<reference>/chronology/ (`api:person-chronology`,
+mounted with the rest of the API in lantern/api/urls.py): one page of a child's
+chronology, through the same selector (and audit) as the page. A hidden child answers
+404."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from . import selectors
 from .forms import filter_form
 
 
-class EntrySerializer(serializers.Serializer):
+class ChronologyEntrySerializer(serializers.Serializer):
     when = serializers.DateTimeField()
     kind = serializers.CharField()
     kind_label = serializers.CharField()
@@ -37,7 +39,7 @@ class ChronologySerializer(serializers.Serializer):
     pages = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
-    results = EntrySerializer(many=True)
+    results = ChronologyEntrySerializer(many=True)
 
 
 def _entry(request, entry: selectors.Entry) -> dict:

@@ -3,8 +3,9 @@ may see, newest first, each entry linked to the page it came from.
 
 What goes in, and who may see it:
 
-- events (people.Event) through `policy.events_visible_to`: a restricted police event
-  is simply absent for a school that may not see it;
+- events (people.Event) by the policy's rule for events (as `policy.events_visible_to`
+  decides, from the reader's relationships to the child, read once): a restricted
+  police event is simply absent for a school that may not see it;
 - referrals through `policy.referrals_visible_to`, shown as the referral's own page
   shows them to this reader (frontdoor/selectors.py): the front door sees the rating,
   every agency's answer and the reasons for its decision; the referring agency sees
@@ -20,22 +21,28 @@ It is built in two steps so that a child with hundreds of entries stays cheap: l
 keys (when, kind, record, agency) for every entry the reader may see, filtered, sorted
 and cut to a page; then the page's records are read in full. One audit event names the
 child and every record the page shows; another agency's events shown are also recorded
-as a disclosure from that agency, as on the person page.
+as one disclosure to the reader, naming each event and, for each agency it came from,
+the sharing agreement in force.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, F, IntegerField, Q, Value
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from lantern.access import policy
+from lantern.access.models import InformationSharingAgreement, Relationship
 from lantern.audit.services import Subject, audit_record
 from lantern.casework.models import (
     Action,
@@ -48,6 +55,7 @@ from lantern.casework.models import (
     MeetingKind,
     Plan,
 )
+from lantern.core import clock
 from lantern.frontdoor.models import InformationRequest, Rating, Referral, RequestStatus
 from lantern.partners.models import Agency, StaffMembership
 from lantern.people import selectors as people_selectors
@@ -173,7 +181,35 @@ def _front_door_team(user) -> int | None:
     return user.membership.team_id if policy.is_front_door(user) else None
 
 
-def _sources(user, person: Person, action: str) -> list:
+def _visible_events(user, person: Person, action: str, relationships: set[str]):
+    """The child's events the reader may see, by the policy table's rule for events:
+    allowed through one of the reader's relationships to the child (read once, by
+    `policy.person_relationships`), or through the reader's agency having recorded the
+    event. The same answer as `policy.events_visible_to(user, action)` narrowed to the
+    child (tests/chronology/test_selectors.py proves they agree), without building and
+    running the policy's per-person subqueries again for every event."""
+    if not policy.sees_case_data(user):
+        return Event.objects.none()
+    role, table = user.role.code, policy.table()
+    through_child = relationships - {Relationship.HOLDS_RECORD}
+    any_event, own_events = [], []
+    for sensitivity in policy.SENSITIVITIES:
+        if any(table.allows(role, rel, "event", sensitivity, action) for rel in through_child):
+            any_event.append(sensitivity)
+        elif user.agency is not None and table.allows(
+            role, Relationship.HOLDS_RECORD, "event", sensitivity, action
+        ):
+            own_events.append(sensitivity)
+    return Event.objects.filter(
+        Q(sensitivity__in=any_event)
+        | Q(sensitivity__in=own_events, source_record__agency=user.agency),
+        source_record__person=person,
+    )
+
+
+def _readers_sources(user, person: Person, action: str, relationships: set[str]) -> list:
+    """The sources the access policy filters for this reader: events and the front door's
+    records."""
     referrals = policy.referrals_visible_to(user, action).filter(person=person)
     team = _front_door_team(user)
     triage = referrals.filter(team_id=team) if team is not None else Referral.objects.none()
@@ -183,15 +219,9 @@ def _sources(user, person: Person, action: str) -> list:
     answered = InformationRequest.objects.filter(
         whose, referral__person=person, status=RequestStatus.ANSWERED
     )
-    cases = Case.objects.filter(person=person)
-    plans = Plan.objects.filter(person=person)
-    actions = Action.objects.filter(person=person)
-    enquiries = Enquiry.objects.filter(person=person)
-    assessments = Assessment.objects.filter(person=person)
-    lead = "case__lead_agency_id"
     return [
         _row(
-            policy.events_visible_to(user, action).filter(source_record__person=person),
+            _visible_events(user, person, action, relationships),
             "occurred_at",
             "event",
             "event",
@@ -224,6 +254,19 @@ def _sources(user, person: Person, action: str) -> list:
             "referral__team__agency_id",
         ),
         _row(answered, "answered_at", "information", "request", "", "agency_id"),
+    ]
+
+
+def _casework_sources(person_id: int) -> list:
+    """The child's casework: readable by whoever may view the child, so the same query
+    for every reader."""
+    cases = Case.objects.filter(person_id=person_id)
+    plans = Plan.objects.filter(person_id=person_id)
+    actions = Action.objects.filter(person_id=person_id)
+    enquiries = Enquiry.objects.filter(person_id=person_id)
+    assessments = Assessment.objects.filter(person_id=person_id)
+    lead = "case__lead_agency_id"
+    return [
         _row(
             cases.filter(referral__isnull=False),
             "opened_at",
@@ -249,7 +292,7 @@ def _sources(user, person: Person, action: str) -> list:
             "lead_agency_id",
         ),
         _row(
-            Meeting.objects.filter(person=person),
+            Meeting.objects.filter(person_id=person_id),
             "held_at",
             "meeting",
             "meeting",
@@ -258,7 +301,7 @@ def _sources(user, person: Person, action: str) -> list:
             "chair_id",
         ),
         _row(
-            CoreGroupMeeting.objects.filter(plan__person=person),
+            CoreGroupMeeting.objects.filter(plan__person_id=person_id),
             "held_at",
             "meeting",
             "core_group_meeting",
@@ -284,7 +327,7 @@ def _sources(user, person: Person, action: str) -> list:
             lead,
         ),
         _row(
-            Conference.objects.filter(person=person),
+            Conference.objects.filter(person_id=person_id),
             "held_at",
             "conference",
             "conference",
@@ -305,6 +348,39 @@ def _sources(user, person: Person, action: str) -> list:
     ]
 
 
+# Building and compiling fourteen querysets costs more than running them, and they differ
+# only in the child: compile them once, with a stand-in child, then swap the child in.
+_STAND_IN = -7_041_993
+
+
+def _parts(querysets) -> tuple[list[str], list]:
+    sql, params = [], []
+    wrap = connection.features.supports_parentheses_in_compound
+    for queryset in querysets:
+        try:
+            text, values = queryset.query.sql_with_params()
+        except EmptyResultSet:  # nothing the reader may see, such as no relationship at all
+            continue
+        sql.append(f"({text})" if wrap else text)
+        params += values
+    return sql, params
+
+
+@functools.cache
+def _casework_sql(vendor: str) -> tuple[str, tuple]:
+    sql, params = _parts(_casework_sources(_STAND_IN))
+    return " UNION ALL ".join(sql), tuple(params)
+
+
+def _union(user, person: Person, action: str, relationships: set[str]) -> tuple[str, list]:
+    """One UNION ALL of every source: one round trip for every entry's key."""
+    sql, params = _parts(_readers_sources(user, person, action, relationships))
+    casework, casework_params = _casework_sql(connection.vendor)
+    sql.append(casework)
+    params += [person.pk if value == _STAND_IN else value for value in casework_params]
+    return " UNION ALL ".join(sql), params
+
+
 def _referral_modes(user, received: Iterable[tuple[int, int | None, int | None]]) -> dict:
     """How the reader sees each referral (pk, referring agency, front door team), from the
     same relationships the policy uses."""
@@ -321,10 +397,23 @@ def _referral_modes(user, received: Iterable[tuple[int, int | None, int | None]]
     return modes
 
 
-def _all_keys(user, person: Person, action: str) -> tuple[list[_Key], dict[int, str]]:
+def _aware(value) -> dt.datetime:
+    """A time from the raw query: SQLite gives text where PostgreSQL gives a datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _all_keys(
+    user, person: Person, action: str, relationships: set[str]
+) -> tuple[list[_Key], dict[int, str]]:
     """Every entry the reader may see about the child, newest first, in one query."""
-    first, *others = _sources(user, person, action)
-    rows = list(first.union(*others, all=True))
+    sql, params = _union(user, person, action, relationships)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     modes = _referral_modes(
         user,
         [(pk, agency, extra) for _, kind, _, pk, _, agency, extra in rows if kind == "referral"],
@@ -343,6 +432,7 @@ def _all_keys(user, person: Person, action: str) -> tuple[list[_Key], dict[int, 
     )
     keys = []
     for when, kind, model, pk, step, agency, extra in rows:
+        when = _aware(when)
         if kind == "decision" and modes.get(pk) == Mode.ASKED:
             continue  # an agency asked for information is not told the outcome
         if model == "meeting" and not agency:
@@ -354,7 +444,7 @@ def _all_keys(user, person: Person, action: str) -> tuple[list[_Key], dict[int, 
 
 # ---------------------------------------------------------------- step 2: the entries
 _MODELS = {
-    "event": (Event, ("event_type", "source_record")),
+    "event": (Event, ("event_type",)),
     "referral": (Referral, ("agency", "team__agency")),
     "rating": (Rating, ("referral",)),
     "request": (InformationRequest, ("referral", "agency")),
@@ -524,9 +614,34 @@ def _entries(
 
 
 # ---------------------------------------------------------------- the audit
+def _agreements(holders: Iterable[int], recipient: Agency | None) -> dict[int, str]:
+    """The code of the sharing agreement in force between each holding agency and the
+    reader's agency (the first by code, as `access.selectors.agreement_between` picks),
+    for every holder at once."""
+    if recipient is None:
+        return {}
+    today = clock.today()
+    signed = InformationSharingAgreement.agencies.through.objects
+    in_force = InformationSharingAgreement.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        agencies=recipient,
+        starts_on__lte=today,
+    )
+    found: dict[int, str] = {}
+    rows = (
+        signed.filter(agency_id__in=list(holders), informationsharingagreement__in=in_force)
+        .order_by("informationsharingagreement__code")
+        .values_list("agency_id", "informationsharingagreement__code")
+    )
+    for agency_id, code in rows:
+        found.setdefault(agency_id, code)
+    return found
+
+
 def _audit(user, person: Person, entries: Sequence[Entry], purpose: str, *, operation, detail):
     """One consultation naming the child and every record shown; another agency's events
-    shown are also a disclosure from that agency (as on the person page)."""
+    shown are also a disclosure from that agency (as on the person page), recorded as one
+    disclosure to the reader naming every such event, with each agency's agreement."""
     subjects, seen = [Subject.person(person)], set()
     for entry in entries:
         subject = Subject.of(entry.record, person_id=person.pk)
@@ -548,23 +663,32 @@ def _audit(user, person: Person, entries: Sequence[Entry], purpose: str, *, oper
             by_agency[entry.agency.pk].append(entry.record)
     if not by_agency:
         return
-    from lantern.access.selectors import agreement_between
-
-    agencies = Agency.objects.in_bulk(list(by_agency))
-    for agency_id, events in by_agency.items():
-        agreement = agreement_between(agencies[agency_id], user.agency)
-        audit_record(
-            actor=user,
-            action="disclosure",
-            operation=operation,
-            purpose=purpose,
-            recipient=f"{user} ({user.agency.name if user.agency else 'no agency'})",
-            subjects=[Subject.of(e, person_id=person.pk) for e in events],
-            detail={
-                "from_agency": agencies[agency_id].code,
-                "agreement": agreement.code if agreement else None,
-            },
-        )
+    agencies = {entry.agency.pk: entry.agency for entry in entries if entry.agency is not None}
+    agreements = _agreements(by_agency, user.agency)
+    audit_record(
+        actor=user,
+        action="disclosure",
+        operation=operation,
+        purpose=purpose,
+        recipient=f"{user} ({user.agency.name if user.agency else 'no agency'})",
+        subjects=[
+            Subject.of(event, person_id=person.pk)
+            for events in by_agency.values()
+            for event in events
+        ],
+        detail={
+            "from_agencies": [
+                {
+                    "agency": agencies[agency_id].code,
+                    "agreement": agreements.get(agency_id),
+                    "events": [event.pk for event in events],
+                }
+                for agency_id, events in sorted(
+                    by_agency.items(), key=lambda item: agencies[item[0]].code
+                )
+            ]
+        },
+    )
 
 
 def _purpose(relationships: set[str]) -> str:
@@ -602,13 +726,13 @@ def chronology_page(
 ) -> Chronology:
     """One page of the child's chronology, newest first, audited. The caller has read the
     child through `person_get` with the same `action` (a hidden child is a 404 there)."""
-    keys, modes = _all_keys(user, person, action)
+    relationships = policy.person_relationships(user, person)
+    keys, modes = _all_keys(user, person, action, relationships)
     agencies = Agency.objects.in_bulk({k.agency_id for k in keys if k.agency_id})
     chosen = _filtered(keys, filters, agencies)
     shown = Paginator(chosen, page_size).get_page(page)
     entries = _entries(user, person, list(shown.object_list), modes, agencies)
     shown.object_list = entries
-    relationships = policy.person_relationships(user, person)
     purpose = _purpose(relationships)
     _audit(
         user,
@@ -641,7 +765,8 @@ def chronology_export(*, user, person: Person, filters: Filters = Filters()) -> 
     """Every entry (up to 5,000) for a PDF, for a user whose role may export the child;
     audited as an export naming every record in the file. The caller has read the child
     with action "export"."""
-    keys, modes = _all_keys(user, person, "view")
+    relationships = policy.person_relationships(user, person)
+    keys, modes = _all_keys(user, person, "view", relationships)
     agencies = Agency.objects.in_bulk({k.agency_id for k in keys if k.agency_id})
     chosen = _filtered(keys, filters, agencies)[:EXPORT_LIMIT]
     entries = _entries(user, person, chosen, modes, agencies)
@@ -649,7 +774,7 @@ def chronology_export(*, user, person: Person, filters: Filters = Filters()) -> 
         user,
         person,
         entries,
-        _purpose(policy.person_relationships(user, person)),
+        _purpose(relationships),
         operation="chronology.export",
         detail={"format": "pdf", "rows": len(entries), "filters": filters.described()},
     )

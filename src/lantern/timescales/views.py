@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +12,6 @@ from lantern.accounts.decorators import verified_required
 from lantern.core import clock
 
 from . import selectors
-from .models import DeadlineStatus
 
 # Deadlines worked on at the front door, on the referral itself; every other step is
 # worked on in the child's casework.
@@ -33,28 +30,19 @@ def _with_step_links(deadlines):
     return deadlines
 
 
-def _summary(deadlines) -> dict[str, int]:
-    counts = Counter(deadline.status for deadline in deadlines)
-    return {
-        "overdue": counts[DeadlineStatus.OVERDUE],
-        "due_today": counts[DeadlineStatus.DUE_TODAY],
-        "upcoming": counts[DeadlineStatus.UPCOMING],
-    }
-
-
 @verified_required
 @require_GET
 def my_worklist(request):
     if not policy.sees_case_data(request.user):
         raise Http404
     now = clock.now()
-    deadlines = _with_step_links(selectors.worklist_for_user(request.user, now=now))
+    worklist = selectors.worklist_for_user(request.user, now=now, page=request.GET.get("page"))
     return render(
         request,
         "timescales/worklist.html",
         {
-            "deadlines": deadlines,
-            "summary": _summary(deadlines),
+            "worklist": worklist,
+            "deadlines": _with_step_links(worklist.deadlines),
             "now": now,
             "team": None,
             "show_team_link": bool(request.user.membership and request.user.membership.team),
@@ -69,15 +57,15 @@ def team_worklist(request):
     if not policy.sees_case_data(request.user) or membership is None or membership.team is None:
         raise Http404
     now = clock.now()
-    deadlines = _with_step_links(
-        selectors.worklist_for_team(request.user, membership.team, now=now)
+    worklist = selectors.worklist_for_team(
+        request.user, membership.team, now=now, page=request.GET.get("page")
     )
     return render(
         request,
         "timescales/worklist.html",
         {
-            "deadlines": deadlines,
-            "summary": _summary(deadlines),
+            "worklist": worklist,
+            "deadlines": _with_step_links(worklist.deadlines),
             "now": now,
             "team": membership.team,
         },
