@@ -94,7 +94,8 @@ def test_a_database_error_in_the_audit_write_undoes_it_and_refuses_the_action(
 
         monkeypatch.setattr(services, "_append_in_one_statement", fails_after_writing)
     else:
-        monkeypatch.setattr(AuditSubject.objects, "bulk_create", disk_full)
+        # The event row is written; its subjects fail.
+        monkeypatch.setattr(services, "rows_insert", disk_full)
     heads = list(AuditChainHead.objects.order_by("id").values_list("last_seq", "last_hash"))
     before = counts()
     with pytest.raises(AuditWriteFailed) as caught:

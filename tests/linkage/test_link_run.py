@@ -45,6 +45,15 @@ def test_linking_joins_records_of_one_individual_and_never_two_in_one_household(
     assert LinkChange.objects.filter(run=run).count() == run.links_made
     event = AuditEvent.objects.get(operation="linkage.run")
     assert event.action == "combination" and event.detail["moved"] == run.links_made
+    # The event names every person the run changed: each record's old and new person.
+    changed = set()
+    for old, new in LinkChange.objects.filter(run=run).values_list("from_person", "to_person"):
+        changed |= {old, new}
+    named = {s.person_id for s in event.subjects.all()}
+    assert named == changed
+    assert run.people_after == run.people_before - len(
+        set(LinkChange.objects.filter(run=run).values_list("from_person", flat=True))
+    )
     # A person emptied by the run points at the person who took their records.
     emptied = Person.objects.exclude(merged_into=None)
     assert emptied.exists()

@@ -168,3 +168,26 @@ def test_a_confidential_address_never_reaches_linkage(police):
     assert raw["address"] is None and raw["postcode"] is None
     assert not MatchKey.objects.filter(source_record=record, key__contains="KF11AA").exists()
     assert not MatchKey.objects.filter(source_record=record, key__contains="KF1 1AA").exists()
+
+
+@pytest.mark.django_db
+def test_keys_built_into_an_empty_index_are_every_records_keys_and_the_index_is_back(
+    monkeypatch,
+):
+    from django.db import connection
+
+    from lantern.linkage import matching
+    from lantern.linkage.frames import source_records_frame
+
+    before = set(MatchKey.objects.values_list("source_record_id", "key"))
+    MatchKey.objects.all().delete()
+    monkeypatch.setattr(matching, "REBUILD_AT", 1)  # the path a million records take
+    written = matching.keys_add(source_records_frame())
+    stored = list(MatchKey.objects.values_list("source_record_id", "key"))
+    assert written == len(stored) == len(set(stored))
+    assert set(stored) == before
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, MatchKey._meta.db_table)
+    assert any(i["columns"] == ["key"] and i["index"] for i in indexes.values())
+    # A second call finds every record keyed and writes nothing.
+    assert matching.keys_add(source_records_frame()) == 0

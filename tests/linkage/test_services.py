@@ -109,3 +109,94 @@ def test_a_split_record_becomes_a_person_of_its_own(mash_worker, seen_pair):
     assert b.person_id == person.pk != seen_pair.record_a.person_id
     assert (person.given_name, person.date_of_birth) == (b.given_name, b.date_of_birth)
     assert AuditEvent.objects.filter(operation="linkage.record.split").exists()
+
+
+# ---------------------------------------------------------------- planning a bulk run
+
+
+def _records(people: dict[str, int], nhs: dict[str, str] | None = None):
+    import pandas as pd
+
+    nhs = nhs or {}
+    return pd.DataFrame(
+        {
+            "unique_id": list(people),
+            "person_id": list(people.values()),
+            "nhs_number": [nhs.get(r) for r in people],
+            "upn": [None] * len(people),
+            "pnc_id": [None] * len(people),
+        }
+    )
+
+
+def _result(pairs, *, clusters=None, held=()):
+    import pandas as pd
+
+    from lantern.linkage.engine import LinkResult
+
+    frame = pd.DataFrame(
+        pairs,
+        columns=["unique_id_l", "unique_id_r", "match_weight", "decision", "same_household"],
+    )
+    frame["match_probability"] = 0.99
+    frame["household_clash"] = False
+    return LinkResult(
+        pairs=frame, clusters=pd.Series(clusters or {}, dtype=object), held_for_review=held
+    )
+
+
+@pytest.mark.django_db
+def test_a_run_joins_each_cluster_to_its_lowest_numbered_person():
+    records = _records({"1": 10, "2": 20, "3": 30, "4": 30, "5": 50})
+    plan = services._plan(
+        records,
+        _result([("1", "2", 9.0, "link", False), ("2", "3", 8.0, "link", False)]),
+        new_ids=None,
+    )
+    moves = {tuple(m) for m in plan.moves[["record", "old", "new"]].to_numpy().tolist()}
+    # Record 4 is person 30's too: it moves with record 3. Record 5 is on its own.
+    assert moves == {(2, 20, 10), (3, 30, 10), (4, 30, 10)}
+
+
+@pytest.mark.django_db
+def test_equal_links_are_settled_the_same_way_whatever_order_the_scorer_gave():
+    # Records 2 and 3 share a household and are held for review; record 1 links to both
+    # equally well, so only one of them can join it: always the lower-numbered.
+    pairs = [
+        ("1", "2", 7.0, "link", True),
+        ("1", "3", 7.0, "link", True),
+        ("2", "3", 3.0, "review", True),
+    ]
+    records = _records({"1": 10, "2": 20, "3": 30})
+    for order in (pairs, pairs[::-1], [pairs[1], pairs[2], pairs[0]]):
+        plan = services._plan(records, _result(order), new_ids=None)
+        assert plan.moves[["record", "old", "new"]].to_numpy().tolist() == [[2, 20, 10]]
+        assert plan.refused == 1
+
+
+@pytest.mark.django_db
+def test_a_new_record_held_for_review_joins_no_one():
+    # Record 3 is new; the engine linked it to record 1 but held it for a person to place.
+    records = _records({"1": 10, "2": 20, "3": 30})
+    plan = services._plan(
+        records,
+        _result([("3", "1", 9.0, "link", False)], clusters={"3": "new:3"}, held=frozenset({"3"})),
+        new_ids={"3"},
+    )
+    assert plan.moves.empty
+    placed = services._plan(
+        records, _result([("3", "1", 9.0, "link", False)], clusters={"3": 10}), new_ids={"3"}
+    )
+    assert placed.moves[["record", "old", "new"]].to_numpy().tolist() == [[3, 30, 10]]
+
+
+@pytest.mark.django_db
+def test_records_with_two_nhs_numbers_are_never_joined_through_a_third():
+    records = _records({"1": 10, "2": 20, "3": 30}, nhs={"1": "4857773456", "3": "9434765919"})
+    plan = services._plan(
+        records,
+        _result([("1", "2", 9.0, "link", False), ("2", "3", 8.0, "link", False)]),
+        new_ids=None,
+    )
+    assert plan.moves[["record", "old", "new"]].to_numpy().tolist() == [[2, 20, 10]]
+    assert plan.refused == 1

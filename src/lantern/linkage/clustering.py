@@ -21,6 +21,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
 
 @dataclass
 class Clusters:
@@ -132,3 +135,99 @@ def cluster(
         if len(forest.members[root]) > 1:
             result.of[record] = root
     return result
+
+
+@dataclass
+class Labelled:
+    """`cluster` over records numbered 0..n-1: each record's cluster label (-1 when it
+    is on its own), and how many links were refused and must-links conflicted."""
+
+    labels: np.ndarray
+    refused: int = 0
+    conflicts: int = 0
+
+
+def cluster_positions(
+    size: int,
+    *,
+    must: tuple[np.ndarray, np.ndarray],
+    links: tuple[np.ndarray, np.ndarray, np.ndarray],
+    apart: tuple[np.ndarray, np.ndarray],
+    identifiers: Mapping[str, np.ndarray] | None = None,
+) -> Labelled:
+    """The same clusters as `cluster`, for a million records in a second or two.
+
+    Records are positions 0..size-1; `must` and `apart` are (left, right) arrays,
+    `links` (left, right, weight), `identifiers` scheme -> one value per position
+    (None where the record carries none). Orders matter as they do for `cluster`.
+
+    Why it gives the same answer: a component of the graph of every must-link and
+    link can only be grown differently from its plain connected component if some
+    union in it can clash, which needs a kept-apart pair with both records inside it
+    or two different values of one identifier scheme inside it. Components with
+    neither (nearly all of them) are taken whole; the few others are grown greedily
+    by `cluster` itself, on their own edges in their own order. Components never
+    touch, so the greedy growth of one is not changed by leaving out the rest.
+    """
+    from .engine import connected_components
+
+    must_l, must_r = (np.asarray(side, dtype=np.int64) for side in must)
+    link_l, link_r, weight = (np.asarray(side) for side in links)
+    link_l, link_r = link_l.astype(np.int64), link_r.astype(np.int64)
+    roots = connected_components(
+        size, np.concatenate([must_l, link_l]), np.concatenate([must_r, link_r])
+    )
+    counts = np.bincount(roots, minlength=size)
+    grouped = counts[roots] > 1
+    hard = np.zeros(size, dtype=bool)  # by root: components that need the greedy growth
+    apart_l, apart_r = (np.asarray(side, dtype=np.int64) for side in apart)
+    inside = (apart_l >= 0) & (apart_r >= 0)
+    apart_l, apart_r = apart_l[inside], apart_r[inside]
+    both = (roots[apart_l] == roots[apart_r]) & (apart_l != apart_r)
+    hard[roots[apart_l[both]]] = True
+    values: dict[str, np.ndarray] = {}
+    for scheme, carried in (identifiers or {}).items():
+        carried = np.asarray(carried, dtype=object)
+        codes = pd.factorize(
+            pd.Series(carried).where(pd.notna(carried) & (carried != ""), None),
+            use_na_sentinel=True,
+        )[0]
+        held = grouped & (codes >= 0)
+        if not held.any():
+            continue
+        values[scheme] = carried
+        low = np.full(size, np.iinfo(np.int64).max)
+        high = np.full(size, -1)
+        np.minimum.at(low, roots[held], codes[held])
+        np.maximum.at(high, roots[held], codes[held])
+        hard |= high > low
+    labels = np.where(grouped, roots, -1)
+    if not hard.any():
+        return Labelled(labels)
+    # The greedy growth, on the hard components only.
+    in_hard = hard[roots]
+    labels[in_hard] = -1
+    keep_must = in_hard[must_l]
+    keep_link = in_hard[link_l]
+    keep_apart = in_hard[apart_l] & in_hard[apart_r]
+    members = np.flatnonzero(in_hard)
+    carried_ids = {}
+    for scheme, carried in values.items():
+        for position in members:
+            value = carried[position]
+            if value is not None and value == value and value != "":
+                carried_ids.setdefault(int(position), {})[scheme] = value
+    greedy = cluster(
+        must=zip(must_l[keep_must].tolist(), must_r[keep_must].tolist(), strict=True),
+        links=zip(
+            link_l[keep_link].tolist(),
+            link_r[keep_link].tolist(),
+            weight[keep_link].tolist(),
+            strict=True,
+        ),
+        apart=zip(apart_l[keep_apart].tolist(), apart_r[keep_apart].tolist(), strict=True),
+        identifiers=carried_ids,
+    )
+    for position, root in greedy.of.items():
+        labels[position] = root
+    return Labelled(labels, refused=len(greedy.refused), conflicts=len(greedy.conflicts))

@@ -19,14 +19,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
-from lantern.core.bulk import BulkWriter
+from lantern.core.bulk import BulkWriter, gc_paused, rows_insert
 from lantern.people.models import SourceRecord
 
 from .model import load
@@ -208,75 +210,128 @@ def keys_refresh(record_ids: Sequence[int]) -> int:
 def keys_frame(prepared) -> pd.DataFrame:
     """The blocking keys of many prepared records at once (key, record id): the same keys
     `scorer.blocking_keys` gives one record, built column-wise, because a million
-    records one at a time take minutes. A test holds the two to the same answer."""
+    records one at a time take minutes. A test holds the two to the same answer.
 
-    def present(column: str) -> pd.Series:
-        values = prepared[column]
-        return values.notna() & (values.astype(str) != "")
+    Each kind of key has its own prefix, so a record never has one key twice."""
 
-    text = {c: prepared[c].astype(str) for c in prepared.columns}
-    ids = prepared["unique_id"].astype("int64")
-    parts = []
+    def column(name: str) -> np.ndarray:
+        values = prepared[name].to_numpy(dtype=object)
+        present = pd.notna(values)
+        present[present] = values[present] != ""
+        return np.where(present, values, None)
 
-    def add(mask: pd.Series, keys: pd.Series) -> None:
-        parts.append(pd.DataFrame({"key": keys[mask].str.slice(0, 120), "record": ids[mask]}))
+    ids = prepared["unique_id"].to_numpy().astype(np.int64)
+    keys: list[np.ndarray] = []
+    records: list[np.ndarray] = []
 
-    for prefix, column in (("nhs", "nhs_number"), ("upn", "upn"), ("pnc", "pnc_id")):
-        add(present(column), prefix + ":" + text[column])
+    def add(build: Callable[..., str], *parts: np.ndarray) -> None:
+        mask = np.ones(len(ids), dtype=bool)
+        for part in parts:
+            mask &= part != None  # noqa: E711 - elementwise, on object arrays
+        chosen = [part[mask].tolist() for part in parts]
+        keys.append(
+            np.array([build(*values)[:120] for values in zip(*chosen, strict=True)], dtype=object)
+        )
+        records.append(ids[mask])
+
+    for prefix, name in (("nhs", "nhs_number"), ("upn", "upn"), ("pnc", "pnc_id")):
+        add(lambda value, prefix=prefix: f"{prefix}:{value}", column(name))
     dob, family, given = (
-        present("date_of_birth"),
-        present("family_phonetic"),
-        present("given_canonical"),
+        column("date_of_birth"),
+        column("family_phonetic"),
+        column("given_canonical"),
     )
-    add(dob & family, "df:" + text["date_of_birth"] + ":" + text["family_phonetic"])
-    add(dob & given, "dg:" + text["date_of_birth"] + ":" + text["given_canonical"])
-    both = present("given_name") & present("family_name")
-    first = text["given_name"].where(text["given_name"] <= text["family_name"], text["family_name"])
-    second = text["family_name"].where(
-        text["given_name"] <= text["family_name"], text["given_name"]
-    )
-    add(dob & both, "dn:" + text["date_of_birth"] + ":" + first + ":" + second)
-    a, b = text["given_name"].str.slice(0, 1), text["family_name"].str.slice(0, 1)
-    initials = a.where(a <= b, b) + b.where(a <= b, a)
-    add(dob & both, "di:" + text["date_of_birth"] + ":" + initials)
-    year, postcode = present("dob_year"), present("postcode")
+    add(lambda d, f: f"df:{d}:{f}", dob, family)
+    add(lambda d, g: f"dg:{d}:{g}", dob, given)
+    first, last = column("given_name"), column("family_name")
+    add(lambda d, a, b: f"dn:{d}:{a}:{b}" if a <= b else f"dn:{d}:{b}:{a}", dob, first, last)
     add(
-        given & family & year,
-        "gfy:" + text["given_canonical"] + ":" + text["family_phonetic"] + ":" + text["dob_year"],
+        lambda d, a, b: f"di:{d}:{a[0]}{b[0]}" if a[0] <= b[0] else f"di:{d}:{b[0]}{a[0]}",
+        dob,
+        first,
+        last,
     )
-    add(
-        given & family & postcode,
-        "gfp:" + text["given_canonical"] + ":" + text["family_phonetic"] + ":" + text["postcode"],
+    year, postcode = column("dob_year"), column("postcode")
+    add(lambda g, f, y: f"gfy:{g}:{f}:{y}", given, family, year)
+    add(lambda g, f, p: f"gfp:{g}:{f}:{p}", given, family, postcode)
+    add(lambda p, f, i: f"pfi:{p}:{f}:{i}", postcode, family, column("given_initial"))
+    return pd.DataFrame(
+        {
+            "key": np.concatenate(keys) if keys else np.array([], dtype=object),
+            "record": np.concatenate(records) if records else np.array([], dtype=np.int64),
+        }
     )
-    add(
-        postcode & family & present("given_initial"),
-        "pfi:" + text["postcode"] + ":" + text["family_phonetic"] + ":" + text["given_initial"],
-    )
-    return pd.concat(parts, ignore_index=True).drop_duplicates(["record", "key"])
 
 
 def keys_add(frame, progress: Callable[[int], None] | None = None) -> int:
     """Keys for the records of a raw frame (`frames.source_records_frame()`) that have
-    none yet. Returns keys written."""
-    unkeyed = set(
-        SourceRecord.objects.filter(is_current=True)
-        .exclude(Exists(MatchKey.objects.filter(source_record=OuterRef("pk"))))
-        .values_list("pk", flat=True)
-    )
-    if not unkeyed:
-        return 0
-    frame = frame[frame["unique_id"].astype("int64").isin(unkeyed)]
-    prepared = prepare_frame(frame)
+    none yet. Returns keys written.
+
+    Into an empty index (a borough loaded without keys) the keys go in without the
+    index on `key`, which is built once at the end: a sort of eight million keys
+    instead of eight million insertions into a growing tree."""
+    with gc_paused():
+        return _keys_add(frame, progress)
+
+
+def _keys_add(frame, progress: Callable[[int], None] | None) -> int:
+    empty = not MatchKey.objects.exists()
+    if empty:
+        unkeyed = frame
+    else:
+        missing = set(
+            SourceRecord.objects.filter(is_current=True)
+            .exclude(Exists(MatchKey.objects.filter(source_record=OuterRef("pk"))))
+            .values_list("pk", flat=True)
+        )
+        if not missing:
+            return 0
+        unkeyed = frame[frame["unique_id"].astype("int64").isin(missing)]
+    # The address is not in any key: leaving it out saves standardising it.
+    prepared = prepare_frame(unkeyed.drop(columns=["address"], errors="ignore"))
     if prepared.empty:
         return 0
     keys = keys_frame(prepared)
-    writer = BulkWriter(MatchKey, ["key", "source_record"], batch_size=50_000)
-    for row in zip(keys["key"].tolist(), keys["record"].tolist(), strict=True):
-        writer.add(row)
-    writer.flush()
+    if keys.empty:
+        return 0
+    # In record order: the index on the record then grows at its end.
+    order = np.argsort(keys["record"].to_numpy(), kind="stable")
+    rows = zip(
+        keys["key"].to_numpy()[order].tolist(),
+        keys["record"].to_numpy()[order].tolist(),
+        strict=True,
+    )
+    with transaction.atomic(), _index_built_after(empty and len(keys) >= REBUILD_AT):
+        written = rows_insert(
+            MatchKey._meta.db_table, ["key", MatchKey._meta.get_field("source_record").column], rows
+        )
     if progress:
         progress(len(prepared))
-    return writer.written
+    return written
+
+
+REBUILD_AT = 100_000  # keys into an empty index at which building it after pays
+
+
+@contextmanager
+def _index_built_after(rebuild: bool) -> Iterator[None]:
+    """Drop the index on `key` for a bulk load into an empty table and build it again
+    after, in the same transaction (SQLite only: DDL there is transactional and takes
+    no lock beyond the write lock the load holds anyway; on PostgreSQL dropping the
+    index would lock the table against the front door until commit)."""
+    if not rebuild or connection.vendor != "sqlite":
+        yield
+        return
+    [index] = [i for i in MatchKey._meta.indexes if i.fields == ["key"]]
+    editor = connection.schema_editor(collect_sql=True, atomic=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(index.name)}")
+        yield
+        cursor.execute("PRAGMA threads")
+        [threads] = cursor.fetchone()
+        cursor.execute("PRAGMA threads = 2")  # SQLite sorts the keys on two threads
+        cursor.execute(str(index.create_sql(MatchKey, editor)))
+        cursor.execute(f"PRAGMA threads = {int(threads)}")
 
 
 def frequencies_rebuild(frame) -> None:
