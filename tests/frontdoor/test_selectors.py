@@ -65,6 +65,22 @@ def test_the_asked_agency_sees_the_child_but_not_the_concern_or_other_answers(
     assert "asked for information" in event.purpose
 
 
+def test_answered_requests_shown_to_the_agency_are_audited(rated, mash_worker, nhs_nurse):
+    """Once answered, a request leaves 'waiting' but still shows what the agency said about
+    the child: listing it is a look, recorded even when nothing is waiting."""
+    request = services.information_request_send(
+        actor=mash_worker, referral=rated, agency=nhs_nurse.agency, question="?"
+    )
+    services.information_request_answer(actor=nhs_nurse, request=request, answer="Two visits")
+    listed = selectors.agency_requests(user=nhs_nurse)
+    assert listed.open == [] and listed.answered == [request]
+    event = AuditEvent.objects.filter(operation="referral.requests.list").order_by("-id").first()
+    assert event.actor_username == nhs_nurse.username
+    assert event.subjects.filter(
+        record_type="frontdoor.informationrequest", record_id=str(request.pk)
+    ).exists()
+
+
 def test_the_referrer_sees_the_outcome_not_the_triage(rated, police_officer):
     view = selectors.referral_view(user=police_officer, referral=rated)
     assert view.mode == "referrer" and view.categories

@@ -756,10 +756,6 @@ def chronology_page(
     )
 
 
-def may_export(user, person: Person) -> bool:
-    return policy.can(user, "export", person)
-
-
 @transaction.atomic
 def chronology_export(*, user, person: Person, filters: Filters = Filters()) -> list[Entry]:
     """Every entry (up to 5,000) for a PDF, for a user whose role may export the child;

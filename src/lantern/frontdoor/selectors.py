@@ -259,23 +259,26 @@ def agency_requests(*, user) -> AgencyRequests:
     if user.agency is None or not policy.sees_case_data(user):
         return AgencyRequests([], [])
     waiting = list(
-        _open_requests_of(user).select_related("referral", "asked_by").order_by("due_at", "pk")
+        _open_requests_of(user)
+        .select_related("referral", "asked_by", "agency")
+        .order_by("due_at", "pk")
     )
     since = clock.now() - ANSWERED_SHOWN_FOR
     answered = list(
         InformationRequest.objects.filter(
             agency=user.agency, status=RequestStatus.ANSWERED, answered_at__gte=since
         )
-        .select_related("answered_by")
+        .select_related("answered_by", "referral", "agency")
         .order_by("-answered_at")
     )
-    if waiting:
+    if waiting or answered:
+        # The answered requests show what the agency said about a child: a look too.
         audit_record(
             actor=user,
             action=CONSULTATION,
             operation="referral.requests.list",
             purpose=f"Front-door requests for information to {user.agency.name}",
-            subjects=[Subject.of(r, person_id=r.referral.person_id) for r in waiting]
+            subjects=[Subject.of(r, person_id=r.referral.person_id) for r in waiting + answered]
             + [_subject(r.referral) for r in waiting],
         )
     return AgencyRequests(waiting, answered)

@@ -610,7 +610,6 @@ def _link_records(*, actor, new_only: bool, progress: Progress | None, engine_na
         run.refused_by_decision = plan.refused
         run.people_after = run.people_before - int(plan.moves["old"].nunique())
         timings["engine_stages"] = result.timings if result is not None else {}
-        run.timings = timings
         run.finished_at = clock.now()
         run.save()
         touched = np.union1d(plan.moves["old"].to_numpy(), plan.moves["new"].to_numpy())
