@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from lantern.access import policy
@@ -501,11 +502,13 @@ class HomeActions:
 def home_actions(*, user, limit: int = 5) -> HomeActions:
     """For the home page: the agency's open actions due soonest, and how many are open
     and overdue (counts only over what the user may see)."""
-    queryset = _agency_actions(user)
     today = clock.today()
+    counts = _agency_actions(user).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today))
+    )
     return HomeActions(
         actions=agency_actions(user=user, operation="home.actions", limit=limit),
-        open=queryset.count(),
-        overdue=queryset.filter(due_on__lt=today).count(),
+        open=counts["open"],
+        overdue=counts["overdue"],
         today=today,
     )
