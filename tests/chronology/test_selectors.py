@@ -276,6 +276,6 @@ def test_the_childs_events_shown_are_exactly_what_the_policy_allows(
             ends_at=REFERRED + dt.timedelta(days=60),
         )
     relationships = policy.person_relationships(user, story.child)
-    ours = selectors._visible_events(user, story.child, action, relationships)
+    ours = policy.person_events_visible_to(user, action, story.child, relationships)
     policys = policy.events_visible_to(user, action).filter(source_record__person=story.child)
     assert set(ours.values_list("pk", flat=True)) == set(policys.values_list("pk", flat=True))

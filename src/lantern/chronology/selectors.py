@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from lantern.access import policy
-from lantern.access.models import InformationSharingAgreement, Relationship
+from lantern.access.models import InformationSharingAgreement
 from lantern.audit.services import Subject, audit_record
 from lantern.casework.models import (
     Action,
@@ -181,32 +181,6 @@ def _front_door_team(user) -> int | None:
     return user.membership.team_id if policy.is_front_door(user) else None
 
 
-def _visible_events(user, person: Person, action: str, relationships: set[str]):
-    """The child's events the reader may see, by the policy table's rule for events:
-    allowed through one of the reader's relationships to the child (read once, by
-    `policy.person_relationships`), or through the reader's agency having recorded the
-    event. The same answer as `policy.events_visible_to(user, action)` narrowed to the
-    child (tests/chronology/test_selectors.py proves they agree), without building and
-    running the policy's per-person subqueries again for every event."""
-    if not policy.sees_case_data(user):
-        return Event.objects.none()
-    role, table = user.role.code, policy.table()
-    through_child = relationships - {Relationship.HOLDS_RECORD}
-    any_event, own_events = [], []
-    for sensitivity in policy.SENSITIVITIES:
-        if any(table.allows(role, rel, "event", sensitivity, action) for rel in through_child):
-            any_event.append(sensitivity)
-        elif user.agency is not None and table.allows(
-            role, Relationship.HOLDS_RECORD, "event", sensitivity, action
-        ):
-            own_events.append(sensitivity)
-    return Event.objects.filter(
-        Q(sensitivity__in=any_event)
-        | Q(sensitivity__in=own_events, source_record__agency=user.agency),
-        source_record__person=person,
-    )
-
-
 def _readers_sources(user, person: Person, action: str, relationships: set[str]) -> list:
     """The sources the access policy filters for this reader: events and the front door's
     records."""
@@ -221,7 +195,7 @@ def _readers_sources(user, person: Person, action: str, relationships: set[str])
     )
     return [
         _row(
-            _visible_events(user, person, action, relationships),
+            policy.person_events_visible_to(user, action, person, relationships),
             "occurred_at",
             "event",
             "event",
