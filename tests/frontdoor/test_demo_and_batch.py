@@ -85,3 +85,32 @@ def test_the_demo_seeds_open_and_decided_referrals_once():
     again = [r for r in made if r.person_id == made[0].person_id and r.pk != made[0].pk]
     assert again and again[0].is_open  # a re-referral within 12 months
     assert referrals_seed(today=clock.today()) == []
+
+
+def test_a_concern_over_several_lines_stays_one_row_and_later_rows_keep_their_line(police):
+    report = referrals_load(
+        agency=police.code,
+        data=batch(
+            '2026-11-02 09:30,Ellis,Quarrendon,14/06/2013,,"Seen with older men.\n'
+            'Picked up from school in a grey car, twice.",criminal_exploitation,no,'
+            "law_enforcement,Investigation,PC Jo Brannigan\n",
+            "2026-11-02 10:00,,Lint,,,Worry,neglect,yes,,,PC Brannigan\n",
+        ),
+    )
+    assert report.rows == 2 and report.loaded == 1
+    loaded = Referral.objects.get(family_name="Quarrendon")
+    assert loaded.concern.splitlines() == [
+        "Seen with older men.",
+        "Picked up from school in a grey car, twice.",
+    ]
+    refused = [o for o in report.outcomes if not o.loaded]
+    assert [(o.row, o.column) for o in refused] == [(4, "given_name")]
+
+
+def test_a_row_that_is_not_utf8_is_refused_and_the_others_load(police):
+    data = batch(GOOD) + "2026-11-02 10:00,Zo".encode() + b"\xe9" + b",Lint,,,W,neglect,yes,,,PC\n"
+    report = referrals_load(agency=police.code, data=data)
+    assert report.loaded == 1
+    assert [(o.row, o.column, o.message) for o in report.outcomes if not o.loaded] == [
+        (3, "row", "is not UTF-8 text")
+    ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -170,19 +171,35 @@ def _row(values: dict[str, str]) -> tuple[ReferralIn | None, list[tuple[str, str
     )
 
 
+def _unreadable(cells: list[str]) -> bool:
+    """A row holding bytes that are not UTF-8 (kept as surrogates when the file was read)."""
+    try:
+        "".join(cells).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def referrals_load(*, agency, data: bytes, dry_run: bool = False) -> BatchReport:
-    """Check every row and make a referral of each good one (none when `dry_run`)."""
+    """Check every row and make a referral of each good one (none when `dry_run`).
+
+    The file is read as CSV from first to last, so a quoted concern may run over several
+    lines; a row is named by the line it starts on. Bytes that are not UTF-8 make their
+    own row refused, not the file."""
     agency = agency_resolve(agency)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    lines = data.splitlines()
-    if not lines or not lines[0].strip():
-        raise BatchError("The file is empty: the first line must name the columns")
+    text = data.decode("utf-8", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header_text = lines[0].decode("utf-8")
-    except UnicodeDecodeError:
-        raise BatchError("The header row is not UTF-8 text: export the file as UTF-8") from None
-    header = [h.strip().lower() for h in next(csv.reader([header_text]))]
+        header_cells = next(reader, [])
+    except csv.Error as exc:
+        raise BatchError(f"The header row cannot be read as CSV: {exc}") from None
+    if not any(c.strip() for c in header_cells):
+        raise BatchError("The file is empty: the first line must name the columns")
+    if _unreadable(header_cells):
+        raise BatchError("The header row is not UTF-8 text: export the file as UTF-8")
+    header = [h.strip().lower() for h in header_cells]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise BatchError(
@@ -190,16 +207,22 @@ def referrals_load(*, agency, data: bytes, dry_run: bool = False) -> BatchReport
             f"the header row must name {', '.join(REQUIRED)}"
         )
     report = BatchReport()
-    for number, raw in enumerate(lines[1:], start=2):
-        if not raw.strip():
+    while True:
+        number = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            report.rows += 1
+            report.outcomes.append(RowOutcome(number, "row", f"cannot be read as CSV: {exc}"))
+            break  # the reader cannot find where the next row starts
+        if not any(c.strip() for c in cells):
             continue
         report.rows += 1
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
+        if _unreadable(cells):
             report.outcomes.append(RowOutcome(number, "row", "is not UTF-8 text"))
             continue
-        cells = next(csv.reader([text]), [])
         if len(cells) != len(header):
             report.outcomes.append(
                 RowOutcome(
