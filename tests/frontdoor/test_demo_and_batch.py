@@ -108,7 +108,7 @@ def test_a_concern_over_several_lines_stays_one_row_and_later_rows_keep_their_li
 
 
 def test_a_row_that_is_not_utf8_is_refused_and_the_others_load(police):
-    data = batch(GOOD) + "2026-11-02 10:00,Zo".encode() + b"\xe9" + b",Lint,,,W,neglect,yes,,,PC\n"
+    data = batch(GOOD) + b"2026-11-02 10:00,Zo\xe9,Lint,,,W,neglect,yes,,,PC\n"
     report = referrals_load(agency=police.code, data=data)
     assert report.loaded == 1
     assert [(o.row, o.column, o.message) for o in report.outcomes if not o.loaded] == [
