@@ -49,6 +49,11 @@ STEP_FIELDS = {
 }
 
 
+def kind_labels(kinds) -> list[str]:
+    labels = dict(AgencyKind.choices)
+    return [labels[k] for k in kinds]
+
+
 @dataclass(frozen=True)
 class Step:
     code: str
@@ -63,8 +68,11 @@ class Step:
 
     @property
     def must_take_part_labels(self) -> list[str]:
-        labels = dict(AgencyKind.choices)
-        return [labels[k] for k in self.must_take_part]
+        return kind_labels(self.must_take_part)
+
+    @property
+    def consulted_labels(self) -> list[str]:
+        return kind_labels(self.consulted)
 
     def rows(self) -> list[tuple[str, str]]:
         """(agency kind label, R/A/C/I letters) for the table each step's page shows."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.template.defaultfilters import pluralize
 
+from lantern.casework import responsibilities
 from lantern.partners.models import Agency
 from lantern.people.models import Sex
 
@@ -184,6 +186,42 @@ class RequestForm(OnTheTriagePage):
         if exclude_agency is not None:
             agencies = agencies.exclude(pk=exclude_agency.pk)
         self.fields["agency"].queryset = agencies
+
+
+class ConsultForm(OnTheTriagePage):
+    """Ask, at once, the agencies the partnership's table says to consult that hold a
+    record of the child. Each is ticked to start with."""
+
+    id_prefix = "consult"
+    agencies = forms.ModelMultipleChoiceField(
+        queryset=Agency.objects.none(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        label="Agencies to ask",
+        error_messages={"required": "Tick at least one agency to ask"},
+    )
+    question = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        initial=DEFAULT_QUESTION,
+        label="What you are asking them",
+        error_messages={"required": "Enter what you are asking"},
+    )
+
+    def __init__(self, *args, consult=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = consult.agencies if consult else []
+        field = self.fields["agencies"]
+        # Any consulted agency is a valid answer (one offered a moment ago may have been
+        # asked since: the service then says so by name); the offer is what is shown.
+        kinds = responsibilities.step("referral_decision").consulted
+        field.queryset = Agency.objects.filter(active=True, kind__in=kinds)
+        field.widget.choices = [
+            (c.agency.code, f"{c.agency.name}: holds {c.records} record{pluralize(c.records)}")
+            for c in offered
+        ]
+        if not self.is_bound:
+            self.initial["agencies"] = [c.agency.code for c in offered]
 
 
 class DecideForm(OnTheTriagePage):

@@ -21,9 +21,11 @@ from django.db.models import Count, Q, QuerySet
 from lantern.access import policy
 from lantern.access.models import Relationship
 from lantern.audit.services import Subject, audit_record, audit_refusal
+from lantern.casework import responsibilities
 from lantern.core import clock
 from lantern.linkage.matching import MatchQuery
 from lantern.linkage.selectors import PossibleMatch, people_matching_details
+from lantern.partners.models import Agency
 from lantern.people.selectors import attach_holdings, purpose_for
 
 from . import reference
@@ -91,6 +93,23 @@ class ReferralView:
     re_referrals: list[Referral] = field(default_factory=list)
     can_triage: bool = False
     overdue: bool = False
+    consult: Consult | None = None
+
+
+@dataclass(frozen=True)
+class Consultee:
+    agency: Agency
+    records: int  # how many of the child's records this agency holds (that the reader sees)
+
+
+@dataclass(frozen=True)
+class Consult:
+    """Who to ask before deciding: the Consulted agency kinds of the referral decision in
+    the partnership's roles-and-responsibilities table, and the agencies of those kinds
+    that hold a record of the matched child and have not been asked yet."""
+
+    kinds: list[str]  # the kinds' labels, as the table names them
+    agencies: list[Consultee]
 
 
 @transaction.atomic
@@ -121,6 +140,9 @@ def referral_view(*, user, referral: Referral, action: str = "view") -> Referral
         view.re_referrals = _re_referrals(user, referral)
         subjects += [Subject.of(r, person_id=referral.person_id) for r in view.requests]
         subjects += [_subject(r) for r in view.re_referrals]
+        if view.can_triage and referral.is_open and referral.person_id:
+            view.consult, consulted = _consult(user, referral, view.requests)
+            subjects += consulted
     elif mode == Mode.ASKED:
         view.requests = list(
             referral.information_requests.filter(agency=user.agency).select_related("agency")
@@ -135,6 +157,37 @@ def referral_view(*, user, referral: Referral, action: str = "view") -> Referral
         detail={"shown_as": mode},
     )
     return view
+
+
+def _consult(
+    user, referral: Referral, requests: list[InformationRequest]
+) -> tuple[Consult, list[Subject]]:
+    """The agencies the table says to consult that hold a record of this child (among the
+    records the reader may see), most records first, leaving out the front door's own
+    agency and any agency already asked; and the records read to find them."""
+    step = responsibilities.step("referral_decision")
+    asked = {r.agency_id for r in requests} | {referral.team.agency_id}
+    rows = list(
+        policy.source_records_visible_to(user)
+        .filter(
+            person_id=referral.person_id,
+            is_current=True,
+            agency__kind__in=step.consulted,
+            agency__active=True,
+        )
+        .exclude(agency_id__in=asked)
+        .values_list("pk", "agency_id")
+    )
+    counts: dict[int, int] = {}
+    for _, agency_id in rows:
+        counts[agency_id] = counts.get(agency_id, 0) + 1
+    agencies = Agency.objects.in_bulk(list(counts))
+    found = sorted(
+        (Consultee(agencies[pk], n) for pk, n in counts.items()),
+        key=lambda c: (-c.records, c.agency.name),
+    )
+    subjects = [Subject("people.sourcerecord", pk, referral.person_id) for pk, _ in rows]
+    return Consult(step.consulted_labels, found), subjects
 
 
 def _re_referrals(user, referral: Referral) -> list[Referral]:

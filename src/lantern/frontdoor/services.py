@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from lantern.access import policy
@@ -382,7 +383,12 @@ def information_request_send(
 ) -> InformationRequest:
     """Ask a named partner agency what it knows about the referred child. The child's
     details as referred are disclosed to that agency, so it can search its own records."""
-    referral = _for_triage(actor, referral)
+    return _request_send(actor, _for_triage(actor, referral), agency, question, clock.now())
+
+
+def _request_send(
+    actor, referral: Referral, agency: Agency | str, question: str, now: dt.datetime
+) -> InformationRequest:
     _check_open(referral, "asking for information")
     if not referral.rag:
         refuse("agency", "Rate the referral red, amber or green before asking for information")
@@ -392,7 +398,6 @@ def information_request_send(
     check_required("question", "what you are asking", question)
     if referral.information_requests.filter(agency=agency, status=RequestStatus.OPEN).exists():
         refuse("agency", f"{agency.name} has already been asked and has not yet answered")
-    now = clock.now()
     request = InformationRequest.objects.create(
         referral=referral,
         agency=agency,
@@ -412,6 +417,30 @@ def information_request_send(
         detail={"due_at": request.due_at, "rag": request.rag},
     )
     return request
+
+
+@transaction.atomic
+def information_requests_send(
+    *, actor, referral: Referral, agencies: Sequence[Agency | str], question: str
+) -> list[InformationRequest]:
+    """Ask several partner agencies at once (the ones the partnership's table says to
+    consult): all are asked, or, if one cannot be, none is, and the refusal names it."""
+    referral = _for_triage(actor, referral)
+    if not agencies:
+        refuse("agencies", "Tick at least one agency to ask")
+    now = clock.now()
+    asked = []
+    for agency in agencies:
+        agency = agency_resolve(agency)
+        try:
+            asked.append(_request_send(actor, referral, agency, question, now))
+        except ValidationError as exc:
+            messages = exc.message_dict
+            if "agency" not in messages:
+                raise
+            said = " ".join(messages["agency"])
+            refuse("agencies", said if agency.name in said else f"{agency.name}: {said}")
+    return asked
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("referrals/<str:reference>/rate/", views.referral_rate, name="referral-rate"),
     path("referrals/<str:reference>/ask/", views.referral_request, name="referral-ask"),
+    path("referrals/<str:reference>/consult/", views.referral_consult, name="referral-consult"),
     path("referrals/<str:reference>/decide/", views.referral_decide, name="referral-decide"),
     path("referrals/<str:reference>/feedback/", views.referral_feedback, name="referral-feedback"),
     path("requests/", views.request_list, name="requests"),

@@ -21,6 +21,7 @@ from lantern.people.models import Person
 from . import selectors, services
 from .forms import (
     AnswerForm,
+    ConsultForm,
     DecideForm,
     FeedbackForm,
     MatchForm,
@@ -139,6 +140,7 @@ def _triage(request, view, **forms):
         "rate_form": forms.get("rate_form") or RateForm(),
         "request_form": forms.get("request_form")
         or RequestForm(exclude_agency=referral.team.agency),
+        "consult_form": forms.get("consult_form") or ConsultForm(consult=view.consult),
         "decide_form": forms.get("decide_form") or DecideForm(),
         "feedback_form": forms.get("feedback_form") or FeedbackForm(),
         "match_error": forms.get("match_error"),
@@ -247,6 +249,35 @@ def referral_request(request, reference: str):
         lambda asked: f"Asked {asked.agency.name}: the answer is due by {_when(asked.due_at)}.",
         exclude_agency=referral.team.agency,
     )
+
+
+@verified_required
+@require_POST
+def referral_consult(request, reference: str):
+    """Ask every ticked agency the table says to consult, at once."""
+    referral = _referral_or_404(request, reference, action="edit")
+    view = selectors.referral_view(user=request.user, referral=referral)
+    form = ConsultForm(request.POST, consult=view.consult)
+    if form.is_valid():
+        try:
+            asked = services.information_requests_send(
+                actor=request.user,
+                referral=referral,
+                agencies=list(form.cleaned_data["agencies"]),
+                question=form.cleaned_data["question"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc, fallback="agencies")
+        else:
+            names = _names([a.agency.name for a in asked])
+            last = max(a.due_at for a in asked)
+            messages.success(request, f"Asked {names}: answers are due by {_when(last)}.")
+            return redirect(reverse("frontdoor:referral", args=[referral.reference]))
+    return _triage(request, view, consult_form=form)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @verified_required
