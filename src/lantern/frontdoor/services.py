@@ -39,8 +39,10 @@ from lantern.people.services import (
     agency_resolve,
     source_record_receive,
 )
+from lantern.timescales import rules
+from lantern.timescales import services as timescales
 
-from . import deadlines, reference
+from . import reference
 from .models import (
     STARTS_ASSESSMENT,
     Channel,
@@ -215,7 +217,7 @@ def referral_make(
         consent=bool(data.consent),
         lawful_basis="" if data.consent else data.lawful_basis,
         lawful_basis_reason="" if data.consent else data.lawful_basis_reason.strip()[:1000],
-        decision_due_at=deadlines.due("referral_decision", received_at),
+        decision_due_at=rules.due("referral_decision", received_at),
     )
     audit_record(
         actor=actor,
@@ -259,7 +261,7 @@ def _match(actor, referral: Referral, person: Person, now: dt.datetime) -> None:
         reason=f"Referral {referral.reference} open at the front door",
     )
     referral.save(update_fields=["person", "matched_at", "matched_by", "access_basis"])
-    deadlines.open_(
+    timescales.deadline_open(
         actor=actor,
         rule="referral_decision",
         starts_at=referral.received_at,
@@ -272,7 +274,9 @@ def _match(actor, referral: Referral, person: Person, now: dt.datetime) -> None:
 
 def _unmatch(actor, referral: Referral, *, reason: str) -> None:
     _end_access(actor, referral, reason)
-    deadlines.cancel(actor=actor, subject=referral, rule="referral_decision", reason=reason)
+    timescales.deadline_cancel(
+        actor=actor, subject=referral, rule="referral_decision", reason=reason
+    )
 
 
 def _end_access(actor, referral: Referral, reason: str) -> None:
@@ -371,7 +375,7 @@ def referral_rate(*, actor, referral: Referral, rag: str, reason: str) -> Rating
 def request_due(referral: Referral, rag: str, asked_at: dt.datetime) -> dt.datetime:
     """When an answer is due: by the rating's rule, never later than the decision is due
     (unless the decision is already late, when the rule alone applies)."""
-    due = deadlines.due(f"information_request_{rag}", asked_at)
+    due = rules.due(f"information_request_{rag}", asked_at)
     if referral.decision_due_at > asked_at:
         due = min(due, referral.decision_due_at)
     return due
@@ -506,9 +510,9 @@ def referral_decide(*, actor, referral: Referral, decision: str, reason: str) ->
     closed = referral.information_requests.filter(status=RequestStatus.OPEN).update(
         status=RequestStatus.CLOSED
     )
-    deadlines.meet(actor=actor, subject=referral, rule="referral_decision", met_at=now)
+    timescales.deadline_meet(actor=actor, subject=referral, rule="referral_decision", met_at=now)
     if decision in STARTS_ASSESSMENT:
-        deadlines.open_(
+        timescales.deadline_open(
             actor=actor,
             rule="assessment",
             starts_at=referral.received_at,

@@ -13,9 +13,9 @@ from lantern.core import clock
 
 from . import selectors
 
-# Deadlines worked on at the front door, on the referral itself; every other step is
+# The deadline worked on at the front door, on the referral itself; every other step is
 # worked on in the child's casework.
-FRONT_DOOR_RULES = ("referral_decision", "information_request_")
+FRONT_DOOR_RULES = ("referral_decision",)
 
 
 def _with_step_links(deadlines):
@@ -24,7 +24,7 @@ def _with_step_links(deadlines):
     for deadline in deadlines:
         deadline.step_url = (
             ""
-            if deadline.rule.startswith(FRONT_DOOR_RULES)
+            if deadline.rule in FRONT_DOOR_RULES
             else reverse("casework:person", args=[deadline.person.reference])
         )
     return deadlines
