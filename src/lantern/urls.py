@@ -10,6 +10,8 @@ urlpatterns = [
     path(
         "chronology/", include(("lantern.chronology.urls", "chronology"), namespace="chronology")
     ),
+    path("risk/", include(("lantern.risk.urls", "risk"), namespace="risk")),
+    path("alerts/", include(("lantern.alerts.urls", "alerts"), namespace="alerts")),
     path("", include(("lantern.web.urls", "web"), namespace="web")),
 ]
 

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "lantern.frontdoor",
     "lantern.casework",
     "lantern.chronology",
+    "lantern.risk",
+    "lantern.alerts",
     "lantern.synth",
     "lantern.web",
     "lantern.api",
