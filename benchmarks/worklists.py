@@ -587,6 +587,11 @@ ORDER BY e.at DESC, e.id DESC
 LIMIT %(limit)s
 """
 
+HIDDEN_SQL = """
+SELECT count(*) FROM people_event e JOIN people_sourcerecord r ON r.id = e.source_record_id
+WHERE r.person_id = %(person)s AND e.sensitivity <> 'normal' AND r.agency_id <> %(agency)s
+"""
+
 
 def measure(rounds: int, explain: bool) -> dict:
     from django.contrib.auth import get_user_model
@@ -638,6 +643,10 @@ def measure(rounds: int, explain: bool) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(CHRONOLOGY_SQL, chronology_params)
         all_entries = cursor.fetchone()[5]
+        # The bare SQL applies no access policy. The front-door reader sees the council's
+        # restricted events (it holds those records) but not another agency's.
+        cursor.execute(HIDDEN_SQL, {"person": child.pk, "agency": mash.agency.pk})
+        hidden = cursor.fetchone()[0]
     figures = {
         "worklist": {
             "team": team.name,
@@ -651,6 +660,7 @@ def measure(rounds: int, explain: bool) -> dict:
         "chronology": {
             "entries": view.total,
             "sql_entries": all_entries,
+            "restricted_elsewhere": hidden,
             "page": len(view.entries),
             "kinds": len(view.kinds),
             "selector": _ms(c_timings),
@@ -876,6 +886,12 @@ def main() -> int:
                     f"{part['selector']['p95_ms']:>11.1f}ms "
                     f"{part['sql']['median_ms']:>7.1f}ms {part['sql']['p95_ms']:>7.1f}ms"
                 )
+            gap = chronology["sql_entries"] - chronology["entries"]
+            print(
+                f"   (the bare SQL finds {chronology['sql_entries']} entries and applies no access"
+                f" policy: {gap} more than the reader sees; {chronology['restricted_elsewhere']}"
+                " are other agencies' restricted events, hidden from the front door)"
+            )
             for label, plan in found.pop("explain", {}).items():
                 print(f"\nEXPLAIN ANALYZE: {label}\n{plan}\n")
             figures[people] = found
