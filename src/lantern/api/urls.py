@@ -2,8 +2,10 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from lantern.casework import api as casework_api
+from lantern.casework import api_steps as steps
 from lantern.chronology import api as chronology_api
 from lantern.frontdoor import api as frontdoor_api
+from lantern.timescales import api as timescales_api
 
 from . import views
 
@@ -22,12 +24,54 @@ urlpatterns = [
         chronology_api.ChronologyDetail.as_view(),
         name="person-chronology",
     ),
+    # Casework steps for a child (lantern/casework/api_steps.py)
+    path("people/<str:reference>/cases/", steps.CaseOpen.as_view(), name="person-cases"),
+    path(
+        "people/<str:reference>/cases/close/", steps.CaseClose.as_view(), name="person-case-close"
+    ),
+    path("people/<str:reference>/meetings/", steps.MeetingCreate.as_view(), name="person-meetings"),
+    path(
+        "people/<str:reference>/assessments/",
+        steps.AssessmentCreate.as_view(),
+        name="person-assessments",
+    ),
+    path(
+        "people/<str:reference>/conferences/",
+        steps.ConferenceCreate.as_view(),
+        name="person-conferences",
+    ),
+    path("people/<str:reference>/plans/", steps.PlanCreate.as_view(), name="person-plans"),
+    # ... and on each casework record
+    path("meetings/<int:pk>/", steps.MeetingDetail.as_view(), name="meeting"),
+    path("meetings/<int:pk>/actions/", steps.MeetingActionAdd.as_view(), name="meeting-actions"),
+    path("meetings/<int:pk>/enquiry/", steps.EnquiryStart.as_view(), name="meeting-enquiry"),
+    path("enquiries/<int:pk>/", steps.EnquiryDetail.as_view(), name="enquiry"),
+    path("enquiries/<int:pk>/complete/", steps.EnquiryComplete.as_view(), name="enquiry-complete"),
+    path("assessments/<int:pk>/", steps.AssessmentDetail.as_view(), name="assessment"),
+    path(
+        "assessments/<int:pk>/complete/",
+        steps.AssessmentComplete.as_view(),
+        name="assessment-complete",
+    ),
+    path("conferences/<int:pk>/", steps.ConferenceDetail.as_view(), name="conference"),
+    path("plans/<int:pk>/", steps.PlanDetail.as_view(), name="plan"),
+    path("plans/<int:pk>/actions/", steps.PlanActionAdd.as_view(), name="plan-actions"),
+    path(
+        "plans/<int:pk>/core-group-meetings/",
+        steps.PlanCoreGroupMeeting.as_view(),
+        name="plan-core-group-meetings",
+    ),
+    path("plans/<int:pk>/reviews/", steps.PlanReview.as_view(), name="plan-reviews"),
+    path("plans/<int:pk>/schedule/", steps.PlanSchedule.as_view(), name="plan-schedule"),
+    path("plans/<int:pk>/close/", steps.PlanClose.as_view(), name="plan-close"),
     path("actions/", casework_api.ActionList.as_view(), name="actions"),
     path(
         "actions/<int:pk>/complete/",
         casework_api.ActionComplete.as_view(),
         name="action-complete",
     ),
+    path("deadlines/", timescales_api.MyDeadlines.as_view(), name="deadlines"),
+    path("deadlines/team/", timescales_api.TeamDeadlines.as_view(), name="deadlines-team"),
     path("referrals/", frontdoor_api.ReferralCreate.as_view(), name="referrals"),
     path("referrals/<str:reference>/", frontdoor_api.ReferralDetail.as_view(), name="referral"),
     path("information-requests/", frontdoor_api.RequestList.as_view(), name="information-requests"),

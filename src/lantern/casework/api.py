@@ -121,7 +121,9 @@ class ActionComplete(APIView):
         operation_id="casework_action_complete",
         request=CompleteSerializer,
         responses=ActionSerializer,
-        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The action's id")
+        ],
     )
     def post(self, request, pk: int):
         given = CompleteSerializer(data=request.data)
