@@ -303,11 +303,12 @@ def test_from_a_front_door_decision_to_a_closed_case(
     assert reply.json()["closed_at"] and reply.json()["from_referral"] is True
     assert wrote("case.close", child)
     assert not models.Case.objects.filter(person=child, closed_at=None).exists()
-    # Every clock the steps started has stopped. (The front door's 45-day assessment clock
-    # on the referral is not the casework's to stop: no assessment was recorded here.)
-    running = Deadline.objects.filter(person=child, met_at=None, cancelled_at=None)
-    assert list(running.values_list("rule", flat=True)) == ["assessment"]
-    assert running.get().subject == decided_referral
+    # Every clock has stopped, the front door's 45-day assessment clock on the referral
+    # too: the case closed without an assessment, and the closure says so.
+    assert not Deadline.objects.filter(person=child, met_at=None, cancelled_at=None).exists()
+    stopped = Deadline.objects.get(person=child, rule="assessment")
+    assert stopped.subject == decided_referral
+    assert stopped.cancelled_reason == "Case closed without an assessment: Plan ended"
 
 
 def test_a_case_for_a_child_already_known_and_an_assessment(client_for, social_worker, child):

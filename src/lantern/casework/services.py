@@ -291,6 +291,13 @@ def case_close(*, actor, case: Case, reason: str) -> Case:
         refuse("case", "An initial conference was decided and has not been held")
     case.closed_at, case.closed_by, case.closure_reason = clock.now(), actor, reason.strip()[:1000]
     case.save(update_fields=["closed_at", "closed_by", "closure_reason"])
+    if case.referral_id:  # the front door's 45-day clock, if no assessment ever met it
+        timescales.deadline_cancel(
+            actor=actor,
+            subject=case.referral,
+            rule="assessment",
+            reason=f"Case closed without an assessment: {case.closure_reason}",
+        )
     _audit(actor, "alteration", "case.close", f"Case closed: {reason}", case.person, case)
     return case
 
