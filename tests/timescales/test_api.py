@@ -37,7 +37,7 @@ def test_my_deadlines(client_for, now, open_deadline, council_child, mash_worker
     assert row["owner_agency"] == "kestrelford-childrens-services"
     assert row["subject_kind"] == "sourcerecord"
     look = AuditEvent.objects.filter(
-        operation="deadlines.worklist", actor_username="mash.worker"
+        operation="api.deadlines.worklist", actor_username="mash.worker"
     ).latest("id")
     assert look.subjects.filter(person_id=council_child.pk).exists()
 
@@ -70,7 +70,7 @@ def test_the_teams_deadlines(
     assert body["team"] == "front-door"
     assert [(r["id"], r["owner_user"]) for r in body["results"]] == [(mine.pk, "mash.worker")]
     assert AuditEvent.objects.filter(
-        operation="deadlines.team_worklist", subjects__person_id=council_child.pk
+        operation="api.deadlines.team_worklist", subjects__person_id=council_child.pk
     ).exists()
     # The social worker is in another team: the front door's deadline is not theirs.
     other = client_for(get_user_model().objects.get(username="social.worker"))

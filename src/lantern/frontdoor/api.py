@@ -221,7 +221,6 @@ class RequestAnswer(APIView):
         operation_id="information_request_answer",
         request=AnswerSerializer,
         responses=RequestOutSerializer,
-        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
     )
     def post(self, request, pk: int):
         given = AnswerSerializer(data=request.data)

@@ -140,7 +140,9 @@ class MyDeadlines(APIView):
     def get(self, request):
         if not policy.sees_case_data(request.user):
             raise Http404
-        worklist = selectors.worklist_for_user(request.user, **_paging(request))
+        worklist = selectors.worklist_for_user(
+            request.user, operation="api.deadlines.worklist", **_paging(request)
+        )
         return _response(request, worklist)
 
 
@@ -153,5 +155,10 @@ class TeamDeadlines(APIView):
         membership = request.user.membership
         if not policy.sees_case_data(request.user) or membership is None or not membership.team:
             raise Http404
-        worklist = selectors.worklist_for_team(request.user, membership.team, **_paging(request))
+        worklist = selectors.worklist_for_team(
+            request.user,
+            membership.team,
+            operation="api.deadlines.team_worklist",
+            **_paging(request),
+        )
         return _response(request, worklist, membership.team)

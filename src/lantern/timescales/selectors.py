@@ -163,6 +163,7 @@ def worklist_for_user(
     now: dt.datetime | None = None,
     page: int | str | None = 1,
     page_size: int | None = None,
+    operation: str = "deadlines.worklist",
 ) -> Worklist:
     """One page of my open deadlines, soonest first, with counts over them all, audited."""
     now = now or clock.now()
@@ -174,7 +175,7 @@ def worklist_for_user(
         now,
         page=page,
         page_size=page_size,
-        operation="deadlines.worklist",
+        operation=operation,
         purpose="My deadlines: statutory timescales I answer for",
     )
 
@@ -193,6 +194,7 @@ def worklist_for_team(
     now: dt.datetime | None = None,
     page: int | str | None = 1,
     page_size: int | None = None,
+    operation: str = "deadlines.team_worklist",
 ) -> Worklist:
     """One page of the team's open deadlines, soonest first, with counts over them all,
     for its members and managers, audited. PermissionDenied for anyone not in the team."""
@@ -206,7 +208,7 @@ def worklist_for_team(
         now,
         page=page,
         page_size=page_size,
-        operation="deadlines.team_worklist",
+        operation=operation,
         purpose=f"Deadlines of {team.name}: oversight of the team's statutory timescales",
     )
 
