@@ -38,19 +38,42 @@ def may_read(user, person: Person, action: str = "view") -> bool:
     return people_readable(user, action).filter(pk=person.pk).exists()
 
 
+def _role_code(user) -> str | None:
+    role = getattr(user, "role", None)
+    return role.code if role is not None else None
+
+
+def role_records(user, step: str) -> bool:
+    """The role half of the write rule: is the user's role one of the step's `recorded_by`?"""
+    return _role_code(user) in responsibilities.step(step).recorded_by
+
+
+def role_manages_case(user) -> bool:
+    """The role half of opening and closing a case: one of the [case] roles."""
+    return _role_code(user) in responsibilities.responsibilities().case_roles
+
+
 def may_record(user, person: Person, step: str) -> bool:
     """The casework write rule: a `recorded_by` role of the step, for a child one may view."""
-    role = getattr(user, "role", None)
-    if role is None or role.code not in responsibilities.step(step).recorded_by:
-        return False
-    return policy.can(user, "view", person)
+    return role_records(user, step) and policy.can(user, "view", person)
 
 
 def may_manage_case(user, person: Person) -> bool:
-    role = getattr(user, "role", None)
-    if role is None or role.code not in responsibilities.responsibilities().case_roles:
-        return False
-    return policy.can(user, "view", person)
+    return role_manages_case(user) and policy.can(user, "view", person)
+
+
+def rights(user, *, sees: bool) -> dict[str, bool]:
+    """Every casework right the user has for one child, given whether they may view that
+    child (`sees`, decided once by the caller through the policy): each step code, as
+    `may_record` answers it, and "manage_case", as `may_manage_case` answers it. One look
+    at the policy for the whole page instead of one per step."""
+    role = _role_code(user)
+    found = {
+        code: sees and role in step.recorded_by
+        for code, step in responsibilities.responsibilities().steps.items()
+    }
+    found["manage_case"] = sees and role in responsibilities.responsibilities().case_roles
+    return found
 
 
 def may_complete(user, action) -> bool:

@@ -8,7 +8,7 @@ plans and actions answer 404 and never appear in a list or a count.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -43,16 +43,21 @@ from .services import OPENS_CASE
 CONSULTATION = "consultation"
 
 
-def _purpose(user, person: Person) -> str:
-    return "Casework: " + people_selectors.purpose_for(policy.person_relationships(user, person))
+def _purpose(user, person: Person, relationships: set[str] | None = None) -> str:
+    if relationships is None:
+        relationships = policy.person_relationships(user, person)
+    return "Casework: " + people_selectors.purpose_for(relationships)
 
 
-def _audit_read(user, person: Person, operation: str, records, **detail) -> None:
+def _audit_read(
+    user, person: Person, operation: str, records, *, relationships=None, **detail
+) -> None:
+    """Record a look; `relationships` are the reader's to the child, if already known."""
     audit_record(
         actor=user,
         action=CONSULTATION,
         operation=operation,
-        purpose=_purpose(user, person),
+        purpose=_purpose(user, person, relationships),
         subjects=[Subject.person(person), *(Subject.of(r, person_id=person.pk) for r in records)],
         detail=detail,
     )
@@ -107,6 +112,22 @@ class NextStep:
         return self.due_at is not None and self.due_at < now
 
 
+@dataclass(frozen=True)
+class Offer:
+    """A step the reader may take on the overview now, and the page it is taken on.
+    `look` is how it is drawn: the one "primary" (green) button for what is next, a
+    "secondary" button, or a plain "link"."""
+
+    code: str
+    label: str
+    url: str
+    look: str = "secondary"
+
+    @property
+    def primary(self) -> bool:
+        return self.look == "primary"
+
+
 @dataclass
 class Casework:
     person: Person
@@ -118,10 +139,15 @@ class Casework:
     actions: list[Action]
     may: dict[str, bool] = field(default_factory=dict)
     awaiting: Referral | None = None
+    offers: list[Offer] = field(default_factory=list)
 
     @property
     def step(self) -> responsibilities.Step:
         return responsibilities.step(self.next_step.step)
+
+    @property
+    def primary(self) -> Offer | None:
+        return next((o for o in self.offers if o.primary), None)
 
 
 def _deadline(deadlines: list[Deadline], subject, *rules: str) -> Deadline | None:
@@ -152,6 +178,133 @@ def referral_awaiting_case(person: Person) -> Referral | None:
     )
 
 
+# ---------------------------------------------------------------- one case's state
+@dataclass(frozen=True)
+class History:
+    """One case's records, read once (each list in its model's order), and the facts
+    about the case's state that `next_step` and `offered_steps` both decide from. Each
+    fact is the state a service in services.py checks before it takes a step."""
+
+    meetings: list[Meeting]
+    enquiries: list[Enquiry]
+    assessments: list[Assessment]
+    conferences: list[Conference]
+    plans: list[Plan]
+
+    @classmethod
+    def load(cls, case: Case) -> History:
+        """Read a case's records (for a caller that has not already read them)."""
+        return cls(
+            meetings=list(case.meetings.all()),
+            enquiries=list(case.enquiries.all()),
+            assessments=list(case.assessments.all()),
+            conferences=list(case.conferences.all()),
+            plans=list(case.plans.prefetch_related("core_group_meetings")),
+        )
+
+    @classmethod
+    def of(cls, case: Case, meetings, enquiries, assessments, conferences, plans) -> History:
+        """The part of a child's records (already read) that belongs to one case."""
+
+        def mine(records):
+            return [r for r in records if r.case_id == case.pk]
+
+        return cls(
+            mine(meetings), mine(enquiries), mine(assessments), mine(conferences), mine(plans)
+        )
+
+    @property
+    def open_plan(self) -> Plan | None:
+        return next((p for p in self.plans if p.is_open), None)
+
+    @property
+    def open_assessment(self) -> Assessment | None:
+        return next((a for a in self.assessments if a.is_open), None)
+
+    @property
+    def open_enquiry(self) -> Enquiry | None:
+        return next((e for e in self.enquiries if e.is_open), None)
+
+    def conferenced(self, enquiry: Enquiry) -> bool:
+        """Has the enquiry had its initial conference? (`enquiry.conference`, unread.)"""
+        return any(c.enquiry_id == enquiry.pk for c in self.conferences)
+
+    def _plan_made(self, **source) -> bool:
+        ((attribute, record),) = source.items()
+        return any(getattr(p, f"{attribute}_id") == record.pk for p in self.plans)
+
+    def initial_conferences(self, outcome: str) -> list[Conference]:
+        """Initial conferences with this outcome that no plan has yet followed."""
+        return [
+            c
+            for c in self.conferences
+            if c.kind == ConferenceKind.INITIAL
+            and c.outcome == outcome
+            and not self._plan_made(conference=c)
+        ]
+
+    @property
+    def conference_due(self) -> Enquiry | None:
+        """The enquiry an initial conference may now be recorded for, as
+        `conference_initial_hold` decides: the latest enquiry without a conference, if it
+        has finished and decided on one."""
+        waiting = [e for e in self.enquiries if not self.conferenced(e)]
+        latest = max(waiting, key=lambda e: (e.started_at, e.pk), default=None)
+        if latest and not latest.is_open and latest.outcome == EnquiryOutcome.INITIAL_CONFERENCE:
+            return latest
+        return None
+
+    @property
+    def discussion_awaiting_enquiry(self) -> Meeting | None:
+        """A strategy discussion that decided on a section 47 enquiry not yet started."""
+        started = {e.strategy_discussion_id for e in self.enquiries}
+        return next(
+            (
+                m
+                for m in self.meetings
+                if m.kind == MeetingKind.STRATEGY_DISCUSSION
+                and m.start_section_47
+                and m.pk not in started
+            ),
+            None,
+        )
+
+    @property
+    def has_strategy_discussion(self) -> bool:
+        return any(m.kind == MeetingKind.STRATEGY_DISCUSSION for m in self.meetings)
+
+    @property
+    def plan_may_start(self) -> bool:
+        """`plan_start` would find what a plan rests on: no plan open, and a conference
+        that decided on a child protection plan, or (for a child in need plan) an enquiry
+        that decided on one, a conference that decided against a child protection plan,
+        or a finished assessment."""
+        if self.open_plan is not None:
+            return False
+        return bool(
+            self.initial_conferences(ConferenceOutcome.PLAN)
+            or self.initial_conferences(ConferenceOutcome.NO_PLAN)
+            or any(
+                e.outcome == EnquiryOutcome.CHILD_IN_NEED_PLAN and not self._plan_made(enquiry=e)
+                for e in self.enquiries
+            )
+            or any(not a.is_open for a in self.assessments)
+        )
+
+    @property
+    def may_close(self) -> bool:
+        """`case_close` would accept: nothing still running, no conference owed."""
+        return (
+            self.open_enquiry is None
+            and self.open_assessment is None
+            and self.open_plan is None
+            and not any(
+                e.outcome == EnquiryOutcome.INITIAL_CONFERENCE and not self.conferenced(e)
+                for e in self.enquiries
+            )
+        )
+
+
 def _awaiting_step(referral: Referral) -> NextStep:
     person = referral.person
     if referral.decision == "strategy_discussion":
@@ -172,10 +325,14 @@ def _awaiting_step(referral: Referral) -> NextStep:
 
 
 def next_step(
-    case: Case | None, deadlines: list[Deadline], awaiting: Referral | None = None
+    case: Case | None,
+    deadlines: list[Deadline],
+    awaiting: Referral | None = None,
+    history: History | None = None,
 ) -> NextStep:
     """What the case needs next, in the order the law sets, and when it is due. A child
-    without an open case may be waiting for the casework a front-door decision asked for."""
+    without an open case may be waiting for the casework a front-door decision asked for.
+    `history` is the case's records if the caller has read them (else they are read)."""
     if case is None or not case.is_open:
         if awaiting is not None:
             return _awaiting_step(awaiting)
@@ -184,11 +341,13 @@ def next_step(
             "No open case. Casework starts with a front-door decision, or open a case for a "
             "child already known.",
         )
-    plan = case.plans.filter(closed_at__isnull=True).first()
+    if history is None:
+        history = History.load(case)
+    plan = history.open_plan
     if plan is not None:
         url = reverse("casework:plan", args=[plan.pk])
         if plan.kind == PlanKind.CHILD_PROTECTION:
-            if not plan.core_group_meetings.exists():
+            if not plan.core_group_meetings.all():
                 return NextStep(
                     "core_group",
                     "Hold the first core group meeting",
@@ -203,16 +362,14 @@ def next_step(
                 url,
             )
         return NextStep("plan_actions", "Carry out the child in need plan and review it", url=url)
-    pending = case.conferences.filter(
-        kind=ConferenceKind.INITIAL, outcome=ConferenceOutcome.PLAN, plan_made__isnull=True
-    ).first()
-    if pending is not None:
+    pending = history.initial_conferences(ConferenceOutcome.PLAN)
+    if pending:
         return NextStep(
             "plan_actions",
             "Start the child protection plan the conference decided on",
-            url=reverse("casework:conference", args=[pending.pk]),
+            url=reverse("casework:conference", args=[pending[0].pk]),
         )
-    for enquiry in case.enquiries.order_by("-started_at"):
+    for enquiry in sorted(history.enquiries, key=lambda e: e.started_at, reverse=True):
         url = reverse("casework:enquiry", args=[enquiry.pk])
         due = _due(deadlines, enquiry, "initial_conference")
         if enquiry.is_open:
@@ -222,22 +379,20 @@ def next_step(
                 due,
                 url,
             )
-        if enquiry.outcome == EnquiryOutcome.INITIAL_CONFERENCE and not hasattr(
-            enquiry, "conference"
+        if enquiry.outcome == EnquiryOutcome.INITIAL_CONFERENCE and not history.conferenced(
+            enquiry
         ):
             return NextStep(
                 "initial_conference", "Hold the initial child protection conference", due, url
             )
-    waiting = case.meetings.filter(
-        kind=MeetingKind.STRATEGY_DISCUSSION, start_section_47=True, enquiry__isnull=True
-    ).first()
+    waiting = history.discussion_awaiting_enquiry
     if waiting is not None:
         return NextStep(
             "section_47_enquiry",
             "Start the section 47 enquiry the strategy discussion decided on",
             url=reverse("casework:meeting", args=[waiting.pk]),
         )
-    assessment = case.assessments.filter(completed_at__isnull=True).first()
+    assessment = history.open_assessment
     if assessment is not None:
         return NextStep(
             "assessment",
@@ -249,7 +404,7 @@ def next_step(
     if (
         referral is not None
         and referral.decision == "strategy_discussion"
-        and not case.meetings.filter(kind=MeetingKind.STRATEGY_DISCUSSION).exists()
+        and not history.has_strategy_discussion
     ):
         return NextStep("strategy_discussion", "Hold the strategy discussion")
     return NextStep(
@@ -257,6 +412,136 @@ def next_step(
         "Start an assessment, hold a strategy discussion if there is cause to suspect "
         "significant harm, or close the case",
     )
+
+
+# ---------------------------------------------------------------- what the overview offers
+def _strategy_discussion_allowed(case: Case, history: History) -> bool:
+    """A strategy discussion on the open case, while no plan is open (new concerns can
+    need one). `meeting_record` takes the case through the referral that opened it and
+    refuses one whose front-door decision was not a strategy discussion."""
+    referral = case.referral if case.referral_id else None
+    return history.open_plan is None and (
+        referral is None or referral.decision == "strategy_discussion"
+    )
+
+
+def _primary(
+    person: Person, case: Case | None, step: NextStep, history: History | None
+) -> tuple[str, Offer] | None:
+    """The green button for what is next, with the right it needs: the page next_step
+    names (or, where it names none, the step's own form)."""
+    ref = person.reference
+    if step.step == "referral_decision":
+        label = "Open a new case" if case is not None else "Open a case"
+        return "manage_case", Offer("case_open", label, reverse("casework:case-open", args=[ref]))
+    if case is None or not case.is_open:  # waiting for the casework a decision asked for
+        if step.step == "strategy_discussion":
+            return "strategy_discussion", Offer(
+                "strategy_discussion", "Record the strategy discussion", step.url
+            )
+        return "manage_case", Offer("case_open", "Open the case", step.url)
+    plan = history.open_plan
+    if step.step == "core_group":
+        return "core_group", Offer("core_group", "Record the first core group meeting", step.url)
+    if step.step == "review_conference":
+        return "review_conference", Offer(
+            "review_conference", "Record the review conference", step.url
+        )
+    if step.step == "plan_actions":
+        if plan is not None:
+            return "plan_actions", Offer("plan", "Go to the child in need plan", step.url)
+        return "plan_actions", Offer("plan_start", "Start the child protection plan", step.url)
+    if step.step == "section_47_enquiry":
+        if history.open_enquiry is not None:
+            label = "Finish the section 47 enquiry"
+        else:
+            label = "Start the section 47 enquiry"
+        return "section_47_enquiry", Offer("section_47_enquiry", label, step.url)
+    if step.step == "initial_conference":
+        return "initial_conference", Offer(
+            "initial_conference", "Hold the initial child protection conference", step.url
+        )
+    if step.step == "strategy_discussion":
+        if not _strategy_discussion_allowed(case, history):
+            return None
+        url = reverse("casework:meeting-new", args=[ref, MeetingKind.STRATEGY_DISCUSSION])
+        return "strategy_discussion", Offer(
+            "strategy_discussion", "Record the strategy discussion", step.url or url
+        )
+    if history.open_assessment is not None:
+        return "assessment", Offer("assessment", "Finish the assessment", step.url)
+    url = reverse("casework:assessment-new", args=[ref])
+    return "assessment", Offer("assessment_start", "Start an assessment", step.url or url)
+
+
+def offered_steps(
+    *,
+    person: Person,
+    case: Case | None,
+    step: NextStep,
+    may: dict[str, bool],
+    history: History | None = None,
+) -> list[Offer]:
+    """The buttons a child's overview offers the reader: one primary button for what is
+    next (`step`, from next_step), then every other step that is valid in the case's
+    state and that the reader's role may record (`may`, from access.rights). Valid in
+    state means the service would not refuse the step for coming out of order; each
+    rule below names the service whose check it mirrors. MACE and MARAC meetings may be
+    held at any time."""
+    ref = person.reference
+    is_open = case is not None and case.is_open
+    if is_open and history is None:
+        history = History.load(case)
+    offers: list[Offer] = []
+    primary = _primary(person, case, step, history)
+    if primary is not None and may.get(primary[0]):
+        offers.append(replace(primary[1], look="primary"))
+    taken = {o.code for o in offers}
+
+    def offer(code: str, right: str, label: str, url: str, look: str = "secondary") -> None:
+        if code not in taken and may.get(right):
+            offers.append(Offer(code, label, url, look))
+
+    if is_open:
+        if _strategy_discussion_allowed(case, history):  # meeting_record
+            offer(
+                "strategy_discussion",
+                "strategy_discussion",
+                "Record a strategy discussion",
+                reverse("casework:meeting-new", args=[ref, MeetingKind.STRATEGY_DISCUSSION]),
+            )
+        if history.open_assessment is None:  # assessment_start: one at a time
+            offer(
+                "assessment_start",
+                "assessment",
+                "Start an assessment",
+                reverse("casework:assessment-new", args=[ref]),
+            )
+        if history.conference_due is not None:  # conference_initial_hold
+            offer(
+                "initial_conference",
+                "initial_conference",
+                "Record the initial conference",
+                reverse("casework:conference-new", args=[ref]),
+            )
+        if history.plan_may_start:  # plan_start: no plan open, and a basis for one
+            offer(
+                "plan_start",
+                "plan_actions",
+                "Start a plan",
+                reverse("casework:plan-new", args=[ref]),
+            )
+    for kind, label in (("mace", "Record a MACE meeting"), ("marac", "Record a MARAC")):
+        offer(kind, kind, label, reverse("casework:meeting-new", args=[ref, kind]))
+    if is_open and history.may_close:  # case_close: nothing still running
+        offer(
+            "case_close",
+            "manage_case",
+            "Close the case",
+            reverse("casework:case-close", args=[ref]),
+            look="link",
+        )
+    return offers
 
 
 def _referral_entries(referral: Referral, readable: bool) -> list[Entry]:
@@ -373,17 +658,27 @@ def _entries(
 @transaction.atomic
 def casework_for(*, user, person: Person, operation: str = "casework.view") -> Casework:
     """A child's casework: every step so far in order, what is next and when it is due,
-    open deadlines and actions. The caller has already checked the user may read it."""
+    open deadlines and actions, and the steps the reader may take now. The caller has
+    already checked the user may read it.
+
+    Each kind of record is read once, and the policy is asked once (the reader's
+    relationships to the child): what is next, the buttons and the audit's purpose are
+    all decided from what was read."""
     cases = list(
         Case.objects.filter(person=person).select_related("referral__agency").order_by("started_at")
     )
     current = next((c for c in cases if c.is_open), cases[-1] if cases else None)
-    meetings = list(Meeting.objects.filter(person=person).order_by("held_at"))
+    meetings = list(Meeting.objects.filter(person=person).order_by("held_at", "pk"))
     case_ids = [c.pk for c in cases]
     enquiries = list(Enquiry.objects.filter(case_id__in=case_ids))
     assessments = list(Assessment.objects.filter(case_id__in=case_ids))
     conferences = list(Conference.objects.filter(case_id__in=case_ids))
     plans = list(Plan.objects.filter(case_id__in=case_ids).prefetch_related("core_group_meetings"))
+    history = (
+        History.of(current, meetings, enquiries, assessments, conferences, plans)
+        if current is not None
+        else None
+    )
     deadlines = list(
         Deadline.objects.filter(OPEN, person=person).select_related(
             "owner_agency", "owner_team", "owner_user"
@@ -400,6 +695,10 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
     )
     linked = [c.referral for c in cases if c.referral_id] + ([awaiting] if awaiting else [])
     readable = _readable_referrals(user, linked)
+    relationships = policy.person_relationships(user, person)
+    may = access.rights(user, sees=policy.person_permits(user, "view", person, relationships))
+    may["plan"] = may["plan_actions"]
+    step = next_step(current, deadlines, awaiting, history)
     view = Casework(
         person=person,
         case=current,
@@ -412,23 +711,18 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
             awaiting,
             readable,
         ),
-        next_step=next_step(current, deadlines, awaiting),
+        next_step=step,
         deadlines=deadlines,
         actions=actions,
-        may={
-            "manage_case": access.may_manage_case(user, person),
-            "strategy_discussion": access.may_record(user, person, "strategy_discussion"),
-            "mace": access.may_record(user, person, "mace"),
-            "marac": access.may_record(user, person, "marac"),
-            "assessment": access.may_record(user, person, "assessment"),
-            "initial_conference": access.may_record(user, person, "initial_conference"),
-            "plan": access.may_record(user, person, "plan_actions"),
-        },
+        may=may,
         awaiting=awaiting,
+        offers=offered_steps(person=person, case=current, step=step, may=may, history=history),
     )
     referrals = [r for r in linked if r.pk in readable]
     shown = [*cases, *referrals, *meetings, *enquiries, *assessments, *conferences, *plans]
-    _audit_read(user, person, operation, [*shown, *deadlines, *actions])
+    _audit_read(
+        user, person, operation, [*shown, *deadlines, *actions], relationships=relationships
+    )
     return view
 
 
