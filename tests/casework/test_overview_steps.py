@@ -191,8 +191,10 @@ def test_a_conference_that_decided_on_a_plan(overview, conference):
     page = overview()
     assert page.primary == ("Start the child protection plan", url("conference", conference.pk))
     assert CONFERENCE not in page.secondary and PLAN not in page.secondary
-    # case_close does not refuse here (the enquiry had its conference, no plan is open).
-    assert page.secondary == {STRATEGY, ASSESSMENT, MACE, CLOSE}
+    # case_close refuses here: the plan the conference decided on is owed.
+    assert page.secondary == {STRATEGY, ASSESSMENT, MACE}
+    with pytest.raises(ValidationError, match="start the plan before closing"):
+        services.case_close(actor=conference.recorded_by, case=conference.case, reason="Done")
 
 
 def test_a_child_protection_plan_before_its_first_core_group(overview, plan):
@@ -219,12 +221,12 @@ def test_a_child_in_need_plan(overview, open_case, social_worker):
     assert page.primary == ("Finish the assessment", url("assessment", assessment.pk))
     assert page.secondary == {STRATEGY, MACE}  # one assessment at a time; none finished
     services.assessment_complete(actor=social_worker, assessment=assessment, findings="Needs")
-    page = overview()
+    page = overview()  # a finished assessment: act on it (a plan), or close the case
     assert page.primary == (
-        "Start an assessment",
-        url("assessment-new", open_case.person.reference),
+        "Start a child in need plan",
+        url("plan-new", open_case.person.reference),
     )
-    assert page.secondary == {STRATEGY, PLAN, MACE, CLOSE}  # a finished assessment: a plan
+    assert page.secondary == {STRATEGY, ASSESSMENT, MACE, CLOSE}
     plan = services.plan_start(
         actor=social_worker, case=open_case, kind="child_in_need", lead_worker=social_worker
     )
@@ -240,20 +242,25 @@ def test_a_closed_case(overview, child, open_case, social_worker):
     assert page.secondary == {MACE}
 
 
-def test_a_case_opened_for_an_assessment_offers_no_strategy_discussion(
+def test_a_case_opened_for_an_assessment_offers_a_strategy_discussion_on_the_case(
     overview, child, decided_referral, social_worker, record_strategy
 ):
-    """meeting_record takes an open case's strategy discussion through the referral that
-    opened it, and refuses one whose decision was an assessment: so no button leads
-    there. If the service starts accepting it, this test fails: offer the button again."""
+    """New concerns during an assessment can need a strategy discussion: it is offered,
+    and recorded on the open case (as the form records it), not through the referral,
+    whose front-door decision was an assessment."""
     referral = decided_referral("assessment")
-    services.case_open(actor=social_worker, person=child, reason="Assess", referral=referral)
+    case = services.case_open(
+        actor=social_worker, person=child, reason="Assess", referral=referral
+    )
     page = overview()
     assert page.primary == ("Start an assessment", url("assessment-new", child.reference))
-    assert STRATEGY not in page.secondary
-    with pytest.raises(ValidationError):
+    assert STRATEGY in page.secondary
+    with pytest.raises(ValidationError):  # not through a referral that decided otherwise
         record_strategy(referral=referral)
-    assert not Meeting.objects.filter(person=child).exists()
+    parent = selectors.meeting_parent(child, "strategy_discussion")
+    assert parent == {"case": case}
+    meeting = record_strategy(**parent)
+    assert meeting.case == case
 
 
 def test_the_police_see_the_meetings_they_may_record_and_nothing_else(

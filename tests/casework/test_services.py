@@ -302,6 +302,26 @@ def test_no_conference_when_the_enquiry_decided_otherwise(
     refused(lambda: hold(team_manager, open_case), "case", "concerns not substantiated")
 
 
+def test_a_later_enquiry_that_ended_otherwise_does_not_strand_the_conference_owed(
+    enquiry_for_conference, open_case, team_manager, social_worker, record_strategy
+):
+    """Two enquiries: the first decided on a conference, the second (on a new concern)
+    found nothing. The conference the first decided on can still be held, for it."""
+    again = record_strategy(case=open_case, held_at=HELD + dt.timedelta(days=3))
+    second = services.enquiry_start(
+        actor=social_worker, meeting=again, started_at=HELD + dt.timedelta(days=3, hours=2)
+    )
+    services.enquiry_complete(
+        actor=social_worker,
+        enquiry=second,
+        outcome="not_substantiated",
+        reason="Explained",
+        completed_at=HELD + dt.timedelta(days=4),
+    )
+    conference = hold(team_manager, open_case)
+    assert conference.enquiry == enquiry_for_conference
+
+
 def test_no_second_initial_conference(conference, open_case, team_manager):
     refused(lambda: hold(team_manager, open_case), "case", "already been held")
 

@@ -671,19 +671,6 @@ class CaseClose(APIView):
 
 
 # ---------------------------------------------------------------- meetings
-def _meeting_referral(person: Person, kind: str):
-    """The referral a meeting follows, as on the page: the open case's, or for a child
-    with no open case, a front-door decision on a strategy discussion waiting for one
-    (the meeting then opens the case)."""
-    case = _open_case(person)
-    if case is not None:
-        return case.referral if case.referral_id else None
-    awaiting = selectors.referral_awaiting_case(person)
-    if kind == MeetingKind.STRATEGY_DISCUSSION and awaiting and awaiting.decision == kind:
-        return awaiting
-    return None
-
-
 class MeetingCreate(APIView):
     """Record a meeting that was held: a strategy discussion (children's social care, the
     police and health must take part; say whether a section 47 enquiry starts and whether
@@ -707,7 +694,7 @@ class MeetingCreate(APIView):
                 actor=request.user,
                 kind=kind,
                 person=person,
-                referral=_meeting_referral(person, kind),
+                **selectors.meeting_parent(person, kind),
                 held_at=data["held_at"],
                 chair=data.get("chair") or request.user,
                 summary=data.get("summary", ""),

@@ -246,13 +246,16 @@ class History:
     @property
     def conference_due(self) -> Enquiry | None:
         """The enquiry an initial conference may now be recorded for, as
-        `conference_initial_hold` decides: the latest enquiry without a conference, if it
-        has finished and decided on one."""
-        waiting = [e for e in self.enquiries if not self.conferenced(e)]
-        latest = max(waiting, key=lambda e: (e.started_at, e.pk), default=None)
-        if latest and not latest.is_open and latest.outcome == EnquiryOutcome.INITIAL_CONFERENCE:
-            return latest
-        return None
+        `conference_initial_hold` decides: the latest finished enquiry that decided on one
+        and has none yet."""
+        waiting = [
+            e
+            for e in self.enquiries
+            if not self.conferenced(e)
+            and not e.is_open
+            and e.outcome == EnquiryOutcome.INITIAL_CONFERENCE
+        ]
+        return max(waiting, key=lambda e: (e.started_at, e.pk), default=None)
 
     @property
     def discussion_awaiting_enquiry(self) -> Meeting | None:
@@ -293,7 +296,7 @@ class History:
 
     @property
     def may_close(self) -> bool:
-        """`case_close` would accept: nothing still running, no conference owed."""
+        """`case_close` would accept: nothing still running, no conference or plan owed."""
         return (
             self.open_enquiry is None
             and self.open_assessment is None
@@ -302,6 +305,7 @@ class History:
                 e.outcome == EnquiryOutcome.INITIAL_CONFERENCE and not self.conferenced(e)
                 for e in self.enquiries
             )
+            and not self.initial_conferences(ConferenceOutcome.PLAN)
         )
 
 
@@ -407,6 +411,15 @@ def next_step(
         and not history.has_strategy_discussion
     ):
         return NextStep("strategy_discussion", "Hold the strategy discussion")
+    finished = [a for a in history.assessments if not a.is_open]
+    if finished and history.open_plan is None:
+        latest = max(finished, key=lambda a: (a.completed_at, a.pk))
+        if not any(p.started_at >= latest.completed_at for p in history.plans):
+            return NextStep(
+                "plan_actions",
+                "Act on the assessment's findings: start a child in need plan, or close the case",
+                url=reverse("casework:plan-new", args=[case.person.reference]),
+            )
     return NextStep(
         "assessment",
         "Start an assessment, hold a strategy discussion if there is cause to suspect "
@@ -417,12 +430,25 @@ def next_step(
 # ---------------------------------------------------------------- what the overview offers
 def _strategy_discussion_allowed(case: Case, history: History) -> bool:
     """A strategy discussion on the open case, while no plan is open (new concerns can
-    need one). `meeting_record` takes the case through the referral that opened it and
-    refuses one whose front-door decision was not a strategy discussion."""
-    referral = case.referral if case.referral_id else None
-    return history.open_plan is None and (
-        referral is None or referral.decision == "strategy_discussion"
+    need one, whatever the front door first decided): `meeting_record` takes the case."""
+    return history.open_plan is None
+
+
+def meeting_parent(person: Person, kind: str) -> dict:
+    """What a new meeting about this child belongs to, as `meeting_record` takes it: the
+    open case; or, for a child with no open case, the front-door decision on a strategy
+    discussion that is waiting for one (the meeting then opens the case); or nothing."""
+    case = (
+        Case.objects.filter(person=person, closed_at__isnull=True)
+        .select_related("referral")
+        .first()
     )
+    if case is not None:
+        return {"case": case}
+    awaiting = referral_awaiting_case(person)
+    if kind == MeetingKind.STRATEGY_DISCUSSION and awaiting and awaiting.decision == kind:
+        return {"referral": awaiting}
+    return {}
 
 
 def _primary(
@@ -450,7 +476,9 @@ def _primary(
     if step.step == "plan_actions":
         if plan is not None:
             return "plan_actions", Offer("plan", "Go to the child in need plan", step.url)
-        return "plan_actions", Offer("plan_start", "Start the child protection plan", step.url)
+        if history.initial_conferences(ConferenceOutcome.PLAN):
+            return "plan_actions", Offer("plan_start", "Start the child protection plan", step.url)
+        return "plan_actions", Offer("plan_start", "Start a child in need plan", step.url)
     if step.step == "section_47_enquiry":
         if history.open_enquiry is not None:
             label = "Finish the section 47 enquiry"

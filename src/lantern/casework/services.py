@@ -289,6 +289,15 @@ def case_close(*, actor, case: Case, reason: str) -> Case:
     decided = case.enquiries.filter(outcome=EnquiryOutcome.INITIAL_CONFERENCE)
     if decided.filter(conference__isnull=True).exists():
         refuse("case", "An initial conference was decided and has not been held")
+    owed = case.conferences.filter(
+        kind=ConferenceKind.INITIAL, outcome=ConferenceOutcome.PLAN, plan_made__isnull=True
+    )
+    if owed.exists():
+        refuse(
+            "case",
+            "The initial conference decided on a child protection plan: start the plan before "
+            "closing the case",
+        )
     case.closed_at, case.closed_by, case.closure_reason = clock.now(), actor, reason.strip()[:1000]
     case.save(update_fields=["closed_at", "closed_by", "closure_reason"])
     if case.referral_id:  # the front door's 45-day clock, if no assessment ever met it
@@ -787,7 +796,15 @@ def conference_initial_hold(
     person = case.person
     _check_recorder(actor, person, "initial_conference")
     _check_case_open(case)
-    enquiry = case.enquiries.filter(conference__isnull=True).order_by("-started_at").first()
+    waiting = case.enquiries.filter(conference__isnull=True).order_by("-started_at", "-pk")
+    # The latest finished enquiry that decided on a conference and has none yet; else the
+    # latest enquiry without one, to say why not.
+    enquiry = (
+        waiting.filter(
+            completed_at__isnull=False, outcome=EnquiryOutcome.INITIAL_CONFERENCE
+        ).first()
+        or waiting.first()
+    )
     if enquiry is None:
         if case.conferences.filter(kind=ConferenceKind.INITIAL).exists():
             refuse("case", "The initial conference for this case has already been held")

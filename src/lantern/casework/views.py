@@ -227,17 +227,10 @@ def _meeting_input(form, kind: str):
     }
 
 
-def _meeting_referral(person: Person, kind: str):
-    """The referral a meeting follows: the open case's, or, for a child with no open case,
-    the front-door decision on a strategy discussion that is waiting for one (the
-    meeting then opens the case)."""
-    case = _open_case(person)
-    if case is not None:
-        return case.referral if case.referral_id else None
-    awaiting = selectors.referral_awaiting_case(person)
-    if kind == MeetingKind.STRATEGY_DISCUSSION and awaiting and awaiting.decision == kind:
-        return awaiting
-    return None
+def _followed_referral(parent: dict):
+    """The referral a new meeting follows, for the form's heading."""
+    case = parent.get("case")
+    return case.referral if case is not None else parent.get("referral")
 
 
 @verified_required
@@ -258,7 +251,7 @@ def meeting_new(request, reference: str, kind: str):
                 actor=request.user,
                 kind=kind,
                 person=person,
-                referral=_meeting_referral(person, kind),
+                **selectors.meeting_parent(person, kind),
                 **_meeting_input(form, kind),
             )
         except ValidationError as exc:
@@ -278,7 +271,7 @@ def meeting_new(request, reference: str, kind: str):
             "person": person,
             "kind": MeetingKind(kind),
             "step": responsibilities.step(kind),
-            "referral": _meeting_referral(person, kind),
+            "referral": _followed_referral(selectors.meeting_parent(person, kind)),
             "opens_case": _open_case(person) is None,
         },
         status=400 if form.errors else 200,
