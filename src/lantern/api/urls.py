@@ -5,6 +5,7 @@ from lantern.casework import api as casework_api
 from lantern.casework import api_steps as steps
 from lantern.chronology import api as chronology_api
 from lantern.frontdoor import api as frontdoor_api
+from lantern.risk import api_urls as risk_api_urls
 from lantern.timescales import api as timescales_api
 
 from . import views
@@ -80,4 +81,5 @@ urlpatterns = [
         frontdoor_api.RequestAnswer.as_view(),
         name="information-request-answer",
     ),
+    *risk_api_urls.urlpatterns,
 ]

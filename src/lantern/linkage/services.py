@@ -22,16 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from lantern.access import policy
-from lantern.access.models import AccessBasis, BreakGlassRequest, Notification
 from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
 from lantern.core.bulk import BulkWriter, bulk_session, gc_paused, rows_insert
 from lantern.core.validation import check_required, refuse
 from lantern.people.models import Person, Relationship, SourceRecord
-from lantern.timescales.models import Deadline
 
 from . import engine
 from .clustering import cluster_positions
@@ -79,6 +77,64 @@ def _temporary(name: str, rows: Iterable[tuple[int, int]]) -> None:
     rows_insert(name, ["old_id", "new_id"], rows)
 
 
+# What a merge must not re-point: the records themselves (moved one by one, with their
+# history), the merge's own history, and the relationships (re-pointed below, dropping
+# repeats).
+_NOT_REPOINTED = {
+    ("people.person", "merged_into"),
+    ("people.sourcerecord", "person"),
+    ("people.relationship", "person"),
+    ("people.relationship", "related"),
+    ("linkage.linkchange", "from_person"),
+    ("linkage.linkchange", "to_person"),
+}
+
+
+def _pointing_at_people() -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to a person in every installed app (referrals,
+    casework, risk tools, alerts, deadlines, access bases ...), so an app added later is
+    carried along by a merge without being listed here."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        for column in model._meta.concrete_fields:
+            target = getattr(column.remote_field, "model", None)
+            if target is Person and (model._meta.label_lower, column.name) not in _NOT_REPOINTED:
+                found.append((model._meta.db_table, column.column))
+    return sorted(found)
+
+
+def _repoint_table(cursor, table: str, column: str) -> None:
+    """Re-point one table's rows in one statement. Where that would break a rule of the
+    table (two open cases, two open alerts of one rule for one person), the rows go one
+    by one and any that would break it stay with the emptied person, whose page sends
+    readers on to the person who took them."""
+    update = (
+        f"UPDATE {table} SET {column} = e.new_id "  # noqa: S608 - names from the models
+        f"FROM linkage_emptied e WHERE {table}.{column} = e.old_id"
+    )
+    try:
+        with transaction.atomic():
+            cursor.execute(update)
+        return
+    except IntegrityError:
+        pass
+    cursor.execute(
+        f"SELECT t.id, e.new_id FROM {table} t "  # noqa: S608 - names from the models
+        f"JOIN linkage_emptied e ON t.{column} = e.old_id"
+    )
+    for pk, new_id in cursor.fetchall():
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                    [new_id, pk],
+                )
+        except IntegrityError:
+            continue
+
+
 def _repoint(mapping: dict[int, int]) -> None:
     """Whatever pointed at a person left empty now points at the person who took them.
 
@@ -87,16 +143,10 @@ def _repoint(mapping: dict[int, int]) -> None:
     thousand people costs a few statements."""
     if not mapping:
         return
-    from lantern.frontdoor.models import Referral  # the front door builds on linkage
-
     _temporary("linkage_emptied", mapping.items())
     with connection.cursor() as cursor:
-        for model in (AccessBasis, BreakGlassRequest, Notification, Deadline, Referral):
-            table = model._meta.db_table
-            cursor.execute(
-                f"UPDATE {table} SET person_id = e.new_id "  # noqa: S608 - names from the model
-                f"FROM linkage_emptied e WHERE {table}.person_id = e.old_id"
-            )
+        for table, column in _pointing_at_people():
+            _repoint_table(cursor, table, column)
         # Relationships: re-point both ends, dropping any that now repeat or point at
         # themselves.
         table = Relationship._meta.db_table
