@@ -15,7 +15,6 @@ from django.urls import reverse
 
 from lantern.access import policy
 from lantern.casework import access, responsibilities, selectors, services
-from lantern.casework.models import Meeting
 from lantern.core.validation import ValidationError
 
 from .conftest import CASE_STARTED, HELD, NOW, user

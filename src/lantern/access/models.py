@@ -23,6 +23,8 @@ class Relationship(models.TextChoices):
     BREAK_GLASS = "break_glass", "Emergency access"
     INFORMATION_REQUEST = "information_request", "Your agency was asked for information"
     INVOLVED_AGENCY = "involved_agency", "Your agency takes part in the child's casework"
+    ALERT = "alert", "An alert about the person is open with your team"
+    ALERT_TASK = "alert_task", "Your agency has an open task from an alert about the person"
 
 
 # The relationships that are recorded as rows here; holds_record follows from source records

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from lantern.core import clock
 from lantern.core.datafiles import DataFileError
@@ -68,6 +68,7 @@ class PolicyTable:
         self.rules = {
             (r.role, r.relationship, r.record_type, r.sensitivity): r.actions for r in rules
         }
+        self._mentioned = {(role, rel) for role, rel, _, _ in self.rules}
 
     @classmethod
     def load(cls, path: Path = POLICY_FILE) -> PolicyTable:
@@ -111,6 +112,10 @@ class PolicyTable:
         self, role: str, relationship: str, record_type: str, sensitivity: str, action: str
     ) -> bool:
         return action in self.rules.get((role, relationship, record_type, sensitivity), ())
+
+    def mentions(self, role: str, relationship: str) -> bool:
+        """Whether any row gives this role anything through this relationship."""
+        return (role, relationship) in self._mentioned
 
     def relationships_allowing(
         self, role: str, record_type: str, sensitivity: str, action: str
@@ -171,10 +176,51 @@ def _involved_agency_q(agency, person_ref: str) -> Q:
     return involved_agency_q(agency, person_ref)
 
 
+def _alert_q(user, relationship: str, person_ref: str) -> Q | None:
+    """The people an open alert puts before the user's team (`alert`), or about whom the
+    user's agency has an open task from an alert (`alert_task`). lantern.alerts.access
+    decides, from the alerts themselves: each relationship ends by itself when the alert
+    is closed or the task done. Named through the app, as alerts build on access."""
+    from lantern.alerts.access import alert_q, alert_task_q
+
+    if relationship == Relationship.ALERT:
+        team = user.membership.team if user.membership else None
+        return alert_q(team, person_ref) if team is not None else None
+    return alert_task_q(user.agency, person_ref) if user.agency is not None else None
+
+
+def _alert_relationships(user, person: Person) -> set[str]:
+    """`alert` and `alert_task` to one person, in one query, for a role the table gives
+    either to (for the others the answer cannot matter)."""
+    role = _role_code(user)
+    clauses = {
+        kind: _alert_q(user, kind, "pk")
+        for kind in (Relationship.ALERT, Relationship.ALERT_TASK)
+        if role is not None and table().mentions(role, kind)
+    }
+    clauses = {kind: clause for kind, clause in clauses.items() if clause is not None}
+    if not clauses:
+        return set()
+    row = (
+        Person.objects.filter(pk=person.pk)
+        .annotate(
+            **{
+                f"has_{kind}": ExpressionWrapper(clause, output_field=BooleanField())
+                for kind, clause in clauses.items()
+            }
+        )
+        .values_list(*(f"has_{kind}" for kind in clauses))
+        .first()
+    )
+    return {kind for kind, there in zip(clauses, row or (), strict=False) if there}
+
+
 def _person_relationship_q(user, relationship: str, now, person_ref: str) -> Q | None:
     """A filter on a queryset whose `person_ref` leads to Person, for one relationship."""
     if relationship == Relationship.INVOLVED_AGENCY:
         return _involved_agency_q(user.agency, person_ref) if user.agency is not None else None
+    if relationship in (Relationship.ALERT, Relationship.ALERT_TASK):
+        return _alert_q(user, relationship, person_ref)
     if relationship == Relationship.HOLDS_RECORD:
         if user.agency is None:
             return None
@@ -202,6 +248,7 @@ def person_relationships(user, person: Person) -> set[str]:
         and Person.objects.filter(_involved_agency_q(user.agency, "pk"), pk=person.pk).exists()
     ):
         found.add(Relationship.INVOLVED_AGENCY)
+    found |= _alert_relationships(user, person)
     for kind in RECORDED:
         basis = _basis_filter(user, kind, now)
         if basis is not None and AccessBasis.objects.filter(basis, person=person).exists():

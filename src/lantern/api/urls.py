@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from lantern.alerts import api_urls as alerts_api_urls
 from lantern.casework import api as casework_api
 from lantern.casework import api_steps as steps
 from lantern.chronology import api as chronology_api
@@ -82,4 +83,5 @@ urlpatterns = [
         name="information-request-answer",
     ),
     *risk_api_urls.urlpatterns,
+    *alerts_api_urls.urlpatterns,
 ]

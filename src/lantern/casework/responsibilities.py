@@ -9,6 +9,7 @@ child's casework to nobody.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,15 @@ from lantern.partners.models import AgencyKind
 
 RESPONSIBILITIES_FILE = Path(__file__).parent / "data" / "responsibilities.toml"
 
-# The steps Lantern knows, in the order a child's casework meets them.
+# Where Lantern's alert rules send an alert: each rule names one as its `route`
+# (lantern.alerts), and the alert goes to the team of the step's first Responsible kind.
+ALERT_STEPS = (
+    "exploitation_alert",
+    "health_alert",
+    "domestic_abuse_alert",
+    "marac_referral",
+)
+# The steps Lantern knows, in the order a child's casework meets them, then the alert steps.
 STEPS = (
     "referral_decision",
     "strategy_discussion",
@@ -30,11 +39,13 @@ STEPS = (
     "plan_actions",
     "mace",
     "marac",
+    *ALERT_STEPS,
 )
 # Working Together 2023: a strategy discussion needs at least these; the file may add more.
 STRATEGY_MINIMUM = ("childrens_services", "police", "nhs")
 KINDS = frozenset(AgencyKind.values)
 COLUMNS = ("responsible", "accountable", "consulted", "informed")
+_TEAM_CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 STEP_FIELDS = {
     "code": Field(str, choices=frozenset(STEPS)),
@@ -46,6 +57,7 @@ STEP_FIELDS = {
     "informed": Field(list, choices=KINDS),
     "recorded_by": Field(list),
     "must_take_part": Field(list, required=False, default=[], choices=KINDS),
+    "team": Field(str, required=False, default=""),
 }
 
 
@@ -65,6 +77,9 @@ class Step:
     informed: tuple[str, ...]
     recorded_by: tuple[str, ...]
     must_take_part: tuple[str, ...] = ()
+    # Alert steps: the code of the team, in the agency of the first Responsible kind, that
+    # receives the alert ("" = that agency's front door; see lantern.alerts.routing).
+    team: str = ""
 
     @property
     def must_take_part_labels(self) -> list[str]:
@@ -144,6 +159,10 @@ def load_responsibilities(path: Path = RESPONSIBILITIES_FILE) -> Responsibilitie
                 raise DataFileError(
                     f"{where}: role {role} does not work in a responsible or accountable agency"
                 )
+        if entry["team"] and not _TEAM_CODE.match(entry["team"]):
+            raise DataFileError(f"{where}: team must be a team code such as public-protection")
+        if entry["team"] and entry["code"] not in ALERT_STEPS:
+            raise DataFileError(f"{where}: only an alert step names the team an alert goes to")
         if entry["code"] == "strategy_discussion":
             missing = [k for k in STRATEGY_MINIMUM if k not in entry["must_take_part"]]
             if missing:
@@ -161,6 +180,7 @@ def load_responsibilities(path: Path = RESPONSIBILITIES_FILE) -> Responsibilitie
             informed=tuple(entry["informed"]),
             recorded_by=tuple(entry["recorded_by"]),
             must_take_part=tuple(entry["must_take_part"] or ()),
+            team=entry["team"].strip(),
         )
     missing_steps = [s for s in STEPS if s not in steps]
     if missing_steps:

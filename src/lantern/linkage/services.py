@@ -143,6 +143,9 @@ def _repoint(mapping: dict[int, int]) -> None:
     thousand people costs a few statements."""
     if not mapping:
         return
+    from lantern.alerts.services import alerts_people_merged  # alerts build on linkage
+
+    alerts_people_merged(mapping=mapping)  # first: two open alerts of one rule become one
     _temporary("linkage_emptied", mapping.items())
     with connection.cursor() as cursor:
         for table, column in _pointing_at_people():

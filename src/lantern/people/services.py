@@ -428,6 +428,10 @@ def event_record(
         f"{event_type.name} recorded by {agency.name}",
         person_id=source.person_id,
     )
+    # The alert rules see the new event at once, in this transaction (lantern.alerts).
+    from lantern.alerts import intake
+
+    intake.events_arrived([event])
     return event
 
 

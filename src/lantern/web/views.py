@@ -17,6 +17,7 @@ from lantern.access import selectors as access_selectors
 from lantern.access import services as access_services
 from lantern.access.models import BreakGlassRequest
 from lantern.accounts.decorators import verified_required
+from lantern.alerts import selectors as alerts_selectors
 from lantern.audit import selectors as audit_selectors
 from lantern.casework import selectors as casework_selectors
 from lantern.core import clock
@@ -50,6 +51,7 @@ def home(request):
         context["deadline_counts"] = timescales_selectors.worklist_counts(user=user)
         context["frontdoor_panel"] = frontdoor_selectors.home_panel(user=user)
         context["casework_actions"] = casework_selectors.home_actions(user=user)
+        context["alerts_panel"] = alerts_selectors.home_alerts(user)
     else:
         year_ago = clock.today() - dt.timedelta(days=365)
         context["holdings"] = selectors.holdings_totals(since=year_ago)
