@@ -72,7 +72,7 @@ def _evaluate(rules, new_facts: list[Fact]) -> list:
     if not new_facts:
         return []
     by_address = any(r.subject == "children_at_address" for r in rules)
-    engine = Engine(rules, households=households_live if by_address else None)
+    engine = Engine(rules, households=fact_source.children_at if by_address else None)
     new_sources = {f.source for f in new_facts}
     held = [f for f in _held_facts(rules, new_facts) if f.source not in new_sources]
     first = min((f.at, f.source) for f in new_facts)
@@ -159,8 +159,9 @@ def _note_closed(engine: Engine, rules, new_facts: list[Fact], held: list[Fact])
     people = {f.person_id for f in [*new_facts, *held]}
     if any(r.subject == "children_at_address" for r in rules):
         for fact in new_facts:
-            if fact.postcode:
-                people.update(households_live(fact.postcode, fact_source.local_day(fact.at)))
+            place = fact.details.get("address") or fact.postcode
+            if place:
+                people.update(fact_source.children_at(place, fact_source.local_day(fact.at)))
     longest = max(r.repeat_after_days for r in rules)
     since = min(f.at for f in new_facts) - dt.timedelta(days=longest)
     closed = Alert.objects.filter(
@@ -172,27 +173,3 @@ def _note_closed(engine: Engine, rules, new_facts: list[Fact], held: list[Fact])
     for code, person_id, fired_at in closed.values_list("rule", "person_id", "fired_at"):
         if min(f.at for f in new_facts) - fired_at < repeat[code]:
             engine.note_fired(code, person_id, fired_at)
-
-
-def households_live(postcode: str, on: dt.date) -> list[int]:
-    """The children (under 18 on `on`) living at a postcode, by the current source records:
-    the same answer as facts.households(), read for one postcode (a live event cannot
-    wait for the whole borough to be read)."""
-    from lantern.people.models import SourceRecord
-
-    stored = _postcode(postcode)
-    if not stored:
-        return []
-    try:
-        eighteen_before = on.replace(year=on.year - alert_rules.CHILD_AGE)
-    except ValueError:  # 29 February
-        eighteen_before = on.replace(year=on.year - alert_rules.CHILD_AGE, day=28)
-    found = set()
-    rows = SourceRecord.objects.filter(
-        is_current=True, person__isnull=False, postcode=stored
-    ).values_list("person_id", "person__date_of_birth", "date_of_birth")
-    for person, born, record_born in rows:
-        born = born or record_born
-        if born is not None and eighteen_before < born <= on:
-            found.add(person)
-    return sorted(found)
