@@ -65,6 +65,11 @@ def demo(argv: list[str]) -> int:
 
     referrals_seed(today=clock.today())
     casework_seed(today=clock.today())
+    from lantern.alerts.models import Alert
+
+    if not Alert.objects.exists():
+        print("Running the alert rules over the last 90 days of the agencies' records...")
+        call_command("alerts_raise", days=90)
     address = f"http://127.0.0.1:{args.port}/"
     print()
     print("Lantern demo: synthetic data only. Nothing here is about a real person.")

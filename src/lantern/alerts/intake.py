@@ -173,3 +173,25 @@ def _note_closed(engine: Engine, rules, new_facts: list[Fact], held: list[Fact])
     for code, person_id, fired_at in closed.values_list("rule", "person_id", "fired_at"):
         if min(f.at for f in new_facts) - fired_at < repeat[code]:
             engine.note_fired(code, person_id, fired_at)
+
+
+def history_arrived(*, since: dt.datetime, until: dt.datetime | None = None) -> list:
+    """Facts that arrived in bulk (a borough seeded, an agency's backlog loaded) rather
+    than one by one: replay the switched-on rules over them and raise, as the live flow
+    would have, the alerts whose rule became true from `since` on. The facts before
+    `since` (within the longest window) only set the rules' state: what fired before then
+    is not raised again. Returns the alerts raised or added to."""
+    from . import services
+    from .engine import backtest
+
+    rules = alert_rules.active()
+    if not rules:
+        return []
+    kinds = set().union(*(r.watches for r in rules))
+    by_address = any(r.subject == "children_at_address" for r in rules)
+    firings = backtest(
+        rules,
+        fact_source.history(since=since - _span(rules), until=until, kinds=kinds),
+        households=fact_source.households() if by_address else None,
+    )
+    return [services.alert_raise(f) for f in firings if f.at >= since]
