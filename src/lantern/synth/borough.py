@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,32 @@ from . import names
 
 NICKNAMES_FILE = Path(__file__).resolve().parent.parent / "people" / "data" / "nicknames.csv"
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+# A UK postcode covers about 15 addresses. The borough grows its streets with its size so
+# that a street (and its postcode) holds about this many households whatever the borough's
+# size, and two households rarely share an address: a bigger borough has more streets, not
+# more crowded ones. Each street drawn is the first of its `street_parts` streets: the others
+# are named after it ("Upper Alder Close") and have postcodes of their own.
+HOUSEHOLDS_PER_STREET = 12
+STREET_QUALIFIERS = [
+    "",
+    "Upper",
+    "Lower",
+    "New",
+    "Old",
+    "Little",
+    "Great",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Middle",
+    "High",
+    "Far",
+    "Near",
+    "Long",
+    "Nether",
+    "Over",
+]
 VRM_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
 
 
@@ -115,6 +142,11 @@ class Borough:
         self.rng = random.Random(seed)
         self.nicknames = nickname_table()
         self.streets = self._streets()
+        households = people / 3.1  # the households below hold about 3.1 people each
+        self.street_parts = min(
+            len(names.STREET_KINDS) * len(STREET_QUALIFIERS),
+            max(1, math.ceil(households / (len(self.streets) * HOUSEHOLDS_PER_STREET))),
+        )
         self.next_key = 1
         self.next_household = 1
         self.nhs_serial = self.rng.randrange(400_000_000, 600_000_000)
@@ -140,11 +172,33 @@ class Borough:
                 streets.append((f"{street} {kind}", postcode, hood))
         return streets
 
-    def _home(self) -> Home:
-        street, postcode, hood = self.rng.choice(self.streets)
+    def _home(self, household: int) -> Home:
+        index = self.rng.randrange(len(self.streets))  # as rng.choice(self.streets) draws
+        street, postcode, hood = self.streets[index]
         number = self.rng.randrange(1, 240)
         flat = f"Flat {self.rng.randrange(1, 9)}, " if self.rng.random() < 0.12 else ""
+        part = household % self.street_parts  # derived, not drawn: the same draws at any size
+        if part:
+            street, postcode = self._street_part(index, part)
         return Home(f"{flat}{number} {street}", postcode, hood)
+
+    def _street_part(self, index: int, part: int) -> tuple[str, str]:
+        """The name and postcode of the `part`th street grown from a drawn street."""
+        name, postcode, _hood = self.streets[index]
+        street, kind = name.rsplit(" ", 1)
+        kinds = names.STREET_KINDS
+        qualifier = STREET_QUALIFIERS[part // len(kinds)]
+        kind = kinds[(kinds.index(kind) + part) % len(kinds)]
+        # Within its district (24 drawn streets), every grown street has a postcode of its
+        # own: sector 0 to 9 and two letters, counted from the drawn street's place.
+        outward = postcode.split(" ")[0]
+        slot = index % 24
+        letters = len(INWARD_LETTERS)
+        code = (slot * self.street_parts + part) % (10 * letters * letters)
+        sector, rest = divmod(code, letters * letters)
+        first, second = divmod(rest, letters)
+        inward = f"{sector}{INWARD_LETTERS[first]}{INWARD_LETTERS[second]}"
+        return f"{qualifier} {street} {kind}".strip(), f"{outward} {inward}"
 
     def _school_plan(self) -> list[tuple[str, str, int, int]]:
         """(code, name, lowest age, highest age), sized to the number of children."""
@@ -200,7 +254,7 @@ class Borough:
         while self.next_key <= self.target:
             household = self.next_household
             self.next_household += 1
-            home = self._home()
+            home = self._home(household)
             family = rng.choice(names.FAMILY)
             shape = rng.random()
             members: list[Individual] = []
@@ -254,7 +308,7 @@ class Borough:
                     child.parents = parents
                     members.append(child)
             if rng.random() < 0.08:
-                previous = self._home()
+                previous = self._home(household)
                 moved = self.today - dt.timedelta(days=rng.randrange(30, 900))
                 for member in members:
                     member.previous_home, member.moved_on = previous, moved

@@ -64,6 +64,12 @@ class ScenarioMember(models.Model):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="members")
     individual = models.PositiveIntegerField()
     role = models.CharField(max_length=40)
+    harm_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the planted serious harm happened to this person (empty for those "
+        "not planted at risk): early identification is measured as an alert before it.",
+    )
 
     class Meta:
         constraints = [

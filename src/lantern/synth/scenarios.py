@@ -8,12 +8,30 @@
   holds a shotgun certificate, plans, and consumes violent misogynist content.
 - Twins and siblings: different children who look alike on paper and must never
   be merged.
+
+Ground truth for early identification: every person planted at risk has the day of a
+planted serious harm (`ScenarioMember.harm_on`), and an alert is early if it comes before
+that day (`synth.selectors.at_risk`).
+
+- An exploited child: a serious sexual offence reported to the police, late in their
+  trajectory (in its last tenth, at least a week before the borough's today) and always
+  after their first planted indicator. It is planted as a restricted police incident
+  ("serious_harm": true in its details); there is no event type for a reported crime yet.
+- The victim of a domestic-abuse escalation: the day he put his hands around her neck
+  (non-fatal strangulation, the last of the post-separation incidents).
+- The children in that household: the first post-separation incident at their address
+  (he came to the house and would not leave): from then on they live with the danger.
+- The perpetrator and the groups' adults carry no harm date.
+
+The harm days and events are drawn from a generator of their own (seeded from the
+borough's seed), so planting them changes nothing else in the borough.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 from typing import TYPE_CHECKING
 
 from .borough import Individual, PlannedEvent
@@ -41,6 +59,7 @@ class _Group:
         self.start = b.today - dt.timedelta(days=rng.randrange(420, 600))
         self.adults: list[tuple[Individual, int]] = []  # (individual, police record id)
         self.children: list[Individual] = []
+        self.harm: dict[int, dt.date] = {}  # child's key -> the day of the planted harm
 
     @property
     def needs_adults(self) -> bool:
@@ -55,10 +74,14 @@ class ScenarioPlanner:
     def __init__(self, loader: _Loader):
         self.loader = loader
         self.rng = loader.rng
+        # The harm planted as ground truth draws from its own generator, so that adding it
+        # leaves every other record and event of the borough as it was.
+        self.harm_rng = random.Random(loader.b.seed * 1_000_003 + 6)
+        self.planted: set[int] = set()  # keys of everyone a scenario took
         people = loader.b.target
         self.groups = [_Group(self, i + 1) for i in range(max(2, min(60, people // 25_000)))]
         self.abuse_wanted = max(1, min(40, people // 50_000))
-        self.abuse_done: list[tuple[str, dict, list[tuple[int, str]]]] = []
+        self.abuse_done: list[tuple[str, dict, list[tuple[int, str, dt.date | None]]]] = []
         self.pairs: list[tuple[str, str, list[int]]] = []
 
     # ------------------------------------------------------------------ choosing
@@ -115,15 +138,17 @@ class ScenarioPlanner:
             return existing[0]
         return self.loader.record(person, agency, sensitivity=sensitivity, placed=placed)[0]
 
-    def _at(self, day: dt.date, hour: int) -> dt.datetime:
+    def _at(self, day: dt.date, hour: int, rng: random.Random | None = None) -> dt.datetime:
         day = min(day, self.loader.b.today - dt.timedelta(days=1))
-        return dt.datetime.combine(day, dt.time(hour % 24, self.rng.randrange(60)), tzinfo=dt.UTC)
+        minute = (rng or self.rng).randrange(60)
+        return dt.datetime.combine(day, dt.time(hour % 24, minute), tzinfo=dt.UTC)
 
     # ------------------------------------------------------------------ exploitation
     def _plant_adult(self, group: _Group, adult: Individual, placed: dict) -> None:
         loader, rng = self.loader, self.rng
         police = self._ensure(adult, POLICE, placed)
         group.adults.append((adult, police))
+        self.planted.add(adult.key)
         for vehicle in group.vehicles:
             day = group.start + dt.timedelta(days=rng.randrange(0, 300))
             place = rng.choice(group.places)[1]
@@ -142,6 +167,13 @@ class ScenarioPlanner:
     def _plant_child(self, group: _Group, child: Individual, placed: dict) -> None:
         loader, rng, b = self.loader, self.rng, self.loader.b
         group.children.append(child)
+        self.planted.add(child.key)
+        indicators: list[dt.date] = []  # the day of every indicator planted for the child
+
+        def plant(record_id: int, planned: PlannedEvent) -> None:
+            indicators.append(planned.occurred_at.date())
+            loader.event(record_id, planned)
+
         police = self._ensure(child, POLICE, placed)
         council = self._ensure(child, COUNCIL, placed)
         nhs = self._ensure(child, NHS, placed)
@@ -155,7 +187,7 @@ class ScenarioPlanner:
                 day = group.start + dt.timedelta(days=month * 30 + rng.randrange(30))
                 start = self._at(day, rng.randrange(17, 23))
                 place = rng.choice(group.places)[1]
-                loader.event(
+                plant(
                     police,
                     PlannedEvent(
                         "",
@@ -175,7 +207,7 @@ class ScenarioPlanner:
             vehicle = rng.choice(group.vehicles)
             place = rng.choice(group.places)[1]
             day = group.start + dt.timedelta(days=rng.randrange(60, (b.today - group.start).days))
-            loader.event(
+            plant(
                 police,
                 PlannedEvent(
                     "",
@@ -194,7 +226,7 @@ class ScenarioPlanner:
             for _ in range(rng.randrange(2, 4)):
                 start = self._at(b.today - dt.timedelta(days=rng.randrange(14, 180)), 9)
                 days = rng.randrange(3, 10)
-                loader.event(
+                plant(
                     school,
                     PlannedEvent(
                         "",
@@ -204,7 +236,7 @@ class ScenarioPlanner:
                         ended_at=start + dt.timedelta(days=days),
                     ),
                 )
-            loader.event(
+            plant(
                 school,
                 PlannedEvent(
                     "",
@@ -214,7 +246,7 @@ class ScenarioPlanner:
                 ),
             )
         for _ in range(rng.randrange(1, 3)):
-            loader.event(
+            plant(
                 nhs,
                 PlannedEvent(
                     "",
@@ -223,7 +255,7 @@ class ScenarioPlanner:
                     "Attended for emergency contraception; would not say who with",
                 ),
             )
-        loader.event(
+        plant(
             nhs,
             PlannedEvent(
                 "",
@@ -232,7 +264,7 @@ class ScenarioPlanner:
                 "Brought in intoxicated at 2am by an unknown adult who left",
             ),
         )
-        loader.event(
+        plant(
             council,
             PlannedEvent(
                 "",
@@ -241,6 +273,39 @@ class ScenarioPlanner:
                 "Police notification after missing episode; older associates suspected",
             ),
         )
+        self._plant_harm(group, child, police, min(indicators))
+
+    def _plant_harm(self, group: _Group, child: Individual, police: int, first: dt.date) -> None:
+        """The serious harm the indicators were leading to: in the last tenth of the
+        child's trajectory, a week or more before today, after the first indicator."""
+        rng, today = self.harm_rng, self.loader.b.today
+        span = (today - group.start).days
+        day = today - dt.timedelta(days=rng.randrange(7, max(8, span // 10)))
+        day = max(day, first + dt.timedelta(days=1))
+        hotel = next((p for p in group.places if p[0] == "hotel"), None)
+        if hotel and rng.random() < 0.5:
+            place = hotel[1]
+            summary = (
+                f"Found in a room at {place} with adult men; sexual offences against the "
+                "child reported"
+            )
+        else:
+            place = rng.choice(group.places)[1]
+            summary = f"Serious sexual offence against the child reported; took place near {place}"
+        when = self._at(day, rng.randrange(0, 24), rng)
+        self.loader.event(
+            police,
+            PlannedEvent(
+                "",
+                "police_incident",
+                when,
+                summary,
+                place=place,
+                details={"offence": "sexual offence against a child", "serious_harm": True},
+                sensitivity="restricted",
+            ),
+        )
+        group.harm[child.key] = when.date()
 
     # ------------------------------------------------------------------ domestic abuse
     def _plant_abuse(
@@ -266,6 +331,7 @@ class ScenarioPlanner:
                     self._at(separated - dt.timedelta(days=days_before), 23),
                     text,
                     postcode=home,
+                    place=victim.home.line1,
                 ),
             )
         loader.event(
@@ -286,23 +352,27 @@ class ScenarioPlanner:
                 "Told her adviser she has left him and is frightened of what he will do",
             ),
         )
-        escalation = [
-            "Ex-partner came to the address uninvited and would not leave",
-            "Ex-partner followed her to the school gates; children present",
-            "Threats to kill sent by text message",
-            "Hands around her neck during an argument on the doorstep",
+        escalation = [  # what happened, and whether it happened at her address
+            ("Ex-partner came to the address uninvited and would not leave", True),
+            ("Ex-partner followed her to the school gates; children present", False),
+            ("Threats to kill sent by text message", False),
+            ("Hands around her neck during an argument on the doorstep", True),
         ]
         gap = max(1, (b.today - separated).days - 2)
-        for index, text in enumerate(escalation):
+        incident_days = []
+        for index, (text, at_home) in enumerate(escalation):
             day = separated + dt.timedelta(days=gap * (index + 1) // (len(escalation) + 1))
+            when = self._at(day, 21 + index)
+            incident_days.append(when.date())
             loader.event(
                 victim_police,
                 PlannedEvent(
                     "",
                     "domestic_incident",
-                    self._at(day, 21 + index),
+                    when,
                     text,
                     postcode=home,
+                    place=victim.home.line1 if at_home else "",
                     details={"suspect": f"{abuser.given} {abuser.family}"},
                 ),
             )
@@ -367,19 +437,26 @@ class ScenarioPlanner:
                 separated,
             )
         )
-        members = [(victim.key, "victim"), (abuser.key, "perpetrator")]
-        members += [(c.key, "child in household") for c in children]
+        # The victim's harm is the strangulation (the last incident); the children's, the
+        # first incident at their address after the separation.
+        members = [(victim.key, "victim", incident_days[-1]), (abuser.key, "perpetrator", None)]
+        members += [(c.key, "child in household", incident_days[0]) for c in children]
+        self.planted.update(key for key, _role, _harm in members)
         code = f"domestic-abuse-{len(self.abuse_done) + 1}"
         facts = {
             "separated_on": separated.isoformat(),
             "address_postcode": home,
             "weapons": "shotgun certificate",
             "online_content": "violent misogyny",
+            "first_incident_after_separation_on": incident_days[0].isoformat(),
+            "strangulation_on": incident_days[-1].isoformat(),
         }
         self.abuse_done.append((code, facts, members))
 
     # ------------------------------------------------------------------ ground truth
-    def finish(self) -> None:
+    def truth(self) -> list[tuple[Scenario, list[tuple[int, str, dt.date | None]]]]:
+        """The planted scenarios (not yet saved), each with its members as (individual,
+        role, day of the planted harm or None)."""
         scenarios, members = [], []
         for group in self.groups:
             if not group.children:
@@ -398,8 +475,8 @@ class ScenarioPlanner:
             )
             scenarios.append(scenario)
             members.append(
-                [(a.key, "adult") for a, _ in group.adults]
-                + [(c.key, "child") for c in group.children]
+                [(a.key, "adult", None) for a, _ in group.adults]
+                + [(c.key, "child", group.harm[c.key]) for c in group.children]
             )
         for code, facts, people in self.abuse_done:
             scenarios.append(
@@ -423,14 +500,19 @@ class ScenarioPlanner:
                     facts={},
                 )
             )
-            members.append([(key, "child") for key in keys])
+            members.append([(key, "child", None) for key in keys])
+        return list(zip(scenarios, members, strict=True))
+
+    def finish(self) -> None:
+        planted = self.truth()
+        scenarios = [scenario for scenario, _people in planted]
         Scenario.objects.bulk_create(scenarios, batch_size=2000)
         saved = {s.code: s for s in Scenario.objects.all()}
         ScenarioMember.objects.bulk_create(
             [
-                ScenarioMember(scenario=saved[s.code], individual=key, role=role)
-                for s, people in zip(scenarios, members, strict=True)
-                for key, role in people
+                ScenarioMember(scenario=saved[s.code], individual=key, role=role, harm_on=harm)
+                for s, people in planted
+                for key, role, harm in people
             ],
             batch_size=5000,
         )

@@ -30,7 +30,7 @@ from lantern.people.models import (
     SourceRecord,
 )
 
-from . import names
+from . import background, names
 from .borough import AgencyRecord, Borough, Individual, PlannedEvent
 from .models import BoroughSeed, Scenario, TrueIdentity
 
@@ -409,12 +409,19 @@ class _Loader:
         from .scenarios import ScenarioPlanner
 
         self.planner = ScenarioPlanner(self)
+        self.background = background.Background(
+            seed=borough.seed,
+            today=borough.today,
+            event=self.event,
+            school_codes=self.school_index,
+        )
 
     # ------------------------------------------------------------ the run
     def run(self) -> None:
         for household in self.b.households():
             placed = self._household(household)
             self.planner.consider(household, placed)
+            self.background.household(household, placed, skip=self.planner.planted)
             self.progress(len(household))
         self.planner.finish()
         for writer in (
@@ -443,7 +450,9 @@ class _Loader:
                 wanted.append(school)
             if known_to_council:
                 wanted.append("kestrelford-childrens-services")
-            if (age >= 16 and rng.random() < 0.05) or (12 <= age < 16 and rng.random() < 0.03):
+            if (age >= 16 and rng.random() < background.POLICE_RECORD_ADULT) or (
+                12 <= age < 16 and rng.random() < background.POLICE_RECORD_YOUNG_TEEN
+            ):
                 wanted.append("northmoor-police")
             if 11 <= age <= 19 and rng.random() < 0.05:
                 wanted.append("kestrelford-youth")
