@@ -205,7 +205,9 @@ def merged_reference(*, user, reference: str) -> str | None:
 def person_get(*, user, reference: str, action: str = "view") -> Person:
     """The person, if the user may `action` them; Person.DoesNotExist otherwise (a 404).
 
-    A refused look at a person who exists is recorded as refused."""
+    A refused look at a person who exists is recorded as refused. References are read as
+    people type them: spaces around them and lower case do not matter."""
+    reference = reference.strip().upper()
     try:
         return policy.people_visible_to(user, action).get(reference=reference)
     except Person.DoesNotExist:
