@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.e2e.conftest import browser, page, screenshot  # noqa: F401 - the journeys' fixtures
 from tests.e2e.test_journeys import sign_in
 
 from lantern.alerts.models import Alert
@@ -22,8 +21,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 MORNING = dt.datetime(2026, 11, 10, 9, 20, tzinfo=dt.UTC)
 
 
-def test_the_front_door_reads_and_acts_on_an_alert(page, screenshot, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(clock, "_fixed", MORNING)
+@pytest.fixture
+def morning(now):
+    """Stand at MORNING, inside the alerts' own frozen moment (`now`), and give the clock
+    back as it was: monkeypatching the clock's moment could leave it frozen for the
+    journeys that run later, whose one-time codes follow the real time."""
+    with clock.frozen_at(MORNING):
+        yield MORNING
+
+
+def test_the_front_door_reads_and_acts_on_an_alert(page, screenshot, morning):
     from lantern.partners.models import Agency
 
     school = Agency.objects.filter(kind="school").order_by("pk").first()
@@ -85,8 +92,7 @@ def test_the_front_door_reads_and_acts_on_an_alert(page, screenshot, monkeypatch
     screenshot("alerts-acted-on")
 
 
-def test_the_rule_back_test_report_shows_its_chart_and_table(page, screenshot, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(clock, "_fixed", MORNING)
+def test_the_rule_back_test_report_shows_its_chart_and_table(page, screenshot, morning):
     page.goto("/sign-in/")
     sign_in(page, "partnership.manager")
     page.get_by_role("button", name="Sign out").wait_for()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.e2e.conftest import browser, page, screenshot  # noqa: F401 (fixtures)
 from tests.e2e.test_journeys import sign_in
 
 from lantern.core import clock
@@ -20,8 +19,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 MOMENT = dt.datetime(2026, 11, 10, 10, 0, tzinfo=dt.UTC)
 
 
-def test_screen_a_child_through_the_pages(page, screenshot, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(clock, "_fixed", MOMENT)
+@pytest.fixture
+def moment(now):
+    """Stand at MOMENT inside the risk tests' own frozen moment (`now`), and give the clock
+    back as it was (a monkeypatched clock could stay frozen for later journeys)."""
+    with clock.frozen_at(MOMENT):
+        yield MOMENT
+
+
+def test_screen_a_child_through_the_pages(page, screenshot, moment):
     child = make_person("Skye", "Marchbank", dt.date(2012, 9, 14), COUNCIL)
     sign_in(page, "social.worker")
     page.get_by_role("button", name="Sign out").wait_for()
