@@ -192,3 +192,14 @@ def test_a_high_risk_domestic_abuse_assessment_gives_every_agency_its_task(child
     assert Alert.objects.filter(
         person=child, rule="high_risk_domestic_abuse_children_at_address"
     ).exists()
+
+
+def test_the_alert_page_says_whose_the_other_childs_record_is(child, client_for, police_officer):
+    other = make_person("Bea", "Harlow", dt.date(2012, 9, 9), POLICE)
+    adult = {"adult": "Kieran Vosper", "adult_dob": "1990-04-04"}
+    record(other, POLICE, "found_with_adult", days_ago(40), "Found in a car at 2am", details=adult)
+    record_live(child, POLICE, "found_with_adult", days_ago(1), "Found in a flat", details=adult)
+    alert = Alert.objects.get(rule="found_with_adult_seen_with_other_children", person=child)
+    page = client_for(police_officer).get(f"/alerts/{alert.pk}/").content.decode()
+    assert "recorded about another child, with the same adult or vehicle" in page
+    assert "another person at the address" not in page

@@ -148,7 +148,8 @@ class FactView:
     title: str = ""  # the kind of record
     summary: str = ""  # what the agency wrote
     place: str = ""
-    about_someone_else: bool = False  # recorded against another person (at the address)
+    about_someone_else: bool = False  # recorded against another person (at the address, or
+    # another child seen with the same adult or vehicle)
     source: str = ""  # "people.event:12"
 
     @property
