@@ -82,7 +82,8 @@ class Firing:
 # `households(postcode, on)`: the people under 18 living at a postcode on a date. A lookup
 # with the attribute `places = True` (facts.households(), facts.children_at) is given the
 # fact's address key instead when the fact has one (details["address"], see facts.py): a
-# postcode covers a dozen or so homes, and an incident at one is about its children only.
+# postcode covers a dozen or so homes, and an incident at one is about its children only
+# (those lookups answer nobody for a postcode alone).
 Households = Callable[[str, dt.date], Iterable[int]]
 
 SWEEP_EVERY = 50_000  # facts between sweeps of state whose window has passed

@@ -404,8 +404,10 @@ def _place_key(place: str) -> str:
 
 def households() -> Callable[[str, dt.date], list[int]]:
     """A lookup `(place, on) -> [person ids]` of the children (under 18 on that day) living
-    at a place: an address key (a fact's details["address"]) or, when that is all a fact
-    has, a postcode (every home in it). Built once, in memory, from the current source
+    at a place: an address key (a fact's details["address"]). A postcode alone is no
+    address: it answers nobody, for an incident whose home cannot be told is not taken to
+    be at each of the dozen homes in its postcode (their schools would be told about the
+    neighbours' children). Built once, in memory, from the current source
     records linked to a person: each address an agency holds, for the days it held it, and
     each record's postcode; the person's date of birth (or the record's, when the person
     has none). For a back-test; `children_at` answers the same for one place, live."""
@@ -417,6 +419,8 @@ def households() -> Callable[[str, dt.date], list[int]]:
     )
 
     def lookup(place: str, on: dt.date) -> list[int]:
+        if "|" not in place:
+            return []
         return _children(tables.get(_place_key(place), ()), on)
 
     lookup.places = True  # the engine may give it an address key (engine.Engine)
@@ -429,6 +433,8 @@ def children_at(place: str, on: dt.date) -> list[int]:
     wait for the whole borough to be read."""
     from lantern.people.models import Address, SourceRecord
 
+    if "|" not in place:  # a postcode alone is no address (see households())
+        return []
     postcode = place.rsplit("|", 1)[-1]
     stored = _stored(postcode)
     if not postcode_key(postcode):
