@@ -11,9 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lantern.access import policy
-from lantern.people.models import Person
 
-from . import selectors, services
+from . import lookups, selectors, services
 from .models import Action
 
 
@@ -70,12 +69,7 @@ class CaseworkDetail(APIView):
         parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH)],
     )
     def get(self, request, reference: str):
-        if not policy.sees_case_data(request.user):
-            raise Http404
-        try:
-            person = selectors.person_get(user=request.user, reference=reference, action="api")
-        except Person.DoesNotExist:
-            raise Http404 from None
+        person = lookups.child_or_404(request, reference, action="api")
         view = selectors.casework_for(user=request.user, person=person, operation="api.casework")
         step = view.next_step
         data = {

@@ -49,13 +49,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lantern.access import policy
 from lantern.core.validation import refuse
 from lantern.partners.models import Agency
 from lantern.people.models import Person
 from lantern.timescales.api import DeadlineSerializer, deadline_data
 
-from . import forms, selectors, services
+from . import forms, lookups, selectors, services
 from .api import ActionSerializer, _action
 from .models import (
     Assessment,
@@ -547,26 +546,6 @@ SHOW = {
 
 
 # ---------------------------------------------------------------- the steps every call takes
-def _child(request, reference: str) -> Person:
-    """The child, if the caller may read their casework; 404 if not (a refused look at a
-    child who exists is recorded as refused)."""
-    if not policy.sees_case_data(request.user):
-        raise Http404
-    try:
-        return selectors.person_get(user=request.user, reference=reference, action="api")
-    except Person.DoesNotExist:
-        raise Http404 from None
-
-
-def _record(request, model, pk: int):
-    if not policy.sees_case_data(request.user):
-        raise Http404
-    try:
-        return selectors.record_get(model, user=request.user, pk=pk, action="api")
-    except model.DoesNotExist:
-        raise Http404 from None
-
-
 def _given(serializer_class, request, **context) -> dict:
     given = serializer_class(data=request.data, context=context)
     given.is_valid(raise_exception=True)
@@ -605,12 +584,8 @@ def _step(rename: dict[str, str] | None = None):
 ONE_ACTION = {"actions.0": "non_field_errors"}
 
 
-def _open_case(person: Person) -> Case | None:
-    return Case.objects.filter(person=person, closed_at__isnull=True).first()
-
-
 def _needs_open_case(person: Person) -> Case:
-    case = _open_case(person)
+    case = lookups.open_case(person)
     if case is None:
         refuse("case", f"{person.reference} has no open case")
     return case
@@ -635,11 +610,13 @@ class CaseOpen(APIView):
         parameters=REFERENCE,
     )
     def post(self, request, reference: str):
-        person = _child(request, reference)
+        person = lookups.child_or_404(request, reference, action="api")
         data = _given(CaseOpenSerializer, request)
         with _step():
             awaiting = (
-                selectors.referral_awaiting_case(person) if _open_case(person) is None else None
+                selectors.referral_awaiting_case(person)
+                if lookups.open_case(person) is None
+                else None
             )
             case = services.case_open(
                 actor=request.user,
@@ -661,7 +638,7 @@ class CaseClose(APIView):
         parameters=REFERENCE,
     )
     def post(self, request, reference: str):
-        person = _child(request, reference)
+        person = lookups.child_or_404(request, reference, action="api")
         data = _given(CaseCloseSerializer, request)
         with _step():
             case = services.case_close(
@@ -685,7 +662,7 @@ class MeetingCreate(APIView):
         parameters=REFERENCE,
     )
     def post(self, request, reference: str):
-        person = _child(request, reference)
+        person = lookups.child_or_404(request, reference, action="api")
         invitable = {a.pk for a in forms.meeting_agencies(person)}
         data = _given(MeetingInSerializer, request, invitable=invitable)
         kind = data["kind"]
@@ -720,7 +697,7 @@ class MeetingDetail(APIView):
         operation_id="casework_meeting_retrieve", responses=MeetingOutSerializer, parameters=PK
     )
     def get(self, request, pk: int):
-        return _shown(request, _record(request, Meeting, pk))
+        return _shown(request, lookups.record_or_404(request, Meeting, pk, action="api"))
 
 
 class MeetingActionAdd(APIView):
@@ -734,7 +711,7 @@ class MeetingActionAdd(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        meeting = _record(request, Meeting, pk)
+        meeting = lookups.record_or_404(request, Meeting, pk, action="api")
         data = _given(ActionInSerializer, request)
         with _step(ONE_ACTION):
             services.meeting_action_add(
@@ -754,7 +731,7 @@ class EnquiryStart(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        meeting = _record(request, Meeting, pk)
+        meeting = lookups.record_or_404(request, Meeting, pk, action="api")
         data = _given(EnquiryStartSerializer, request)
         with _step():
             enquiry = services.enquiry_start(
@@ -774,7 +751,7 @@ class EnquiryDetail(APIView):
         operation_id="casework_enquiry_retrieve", responses=EnquiryOutSerializer, parameters=PK
     )
     def get(self, request, pk: int):
-        return _shown(request, _record(request, Enquiry, pk))
+        return _shown(request, lookups.record_or_404(request, Enquiry, pk, action="api"))
 
 
 class EnquiryComplete(APIView):
@@ -788,7 +765,7 @@ class EnquiryComplete(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        enquiry = _record(request, Enquiry, pk)
+        enquiry = lookups.record_or_404(request, Enquiry, pk, action="api")
         data = _given(EnquiryCompleteSerializer, request)
         with _step():
             enquiry = services.enquiry_complete(actor=request.user, enquiry=enquiry, **data)
@@ -806,7 +783,7 @@ class AssessmentCreate(APIView):
         parameters=REFERENCE,
     )
     def post(self, request, reference: str):
-        person = _child(request, reference)
+        person = lookups.child_or_404(request, reference, action="api")
         data = _given(AssessmentStartSerializer, request)
         with _step():
             assessment = services.assessment_start(
@@ -828,7 +805,7 @@ class AssessmentDetail(APIView):
         parameters=PK,
     )
     def get(self, request, pk: int):
-        return _shown(request, _record(request, Assessment, pk))
+        return _shown(request, lookups.record_or_404(request, Assessment, pk, action="api"))
 
 
 class AssessmentComplete(APIView):
@@ -841,7 +818,7 @@ class AssessmentComplete(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        assessment = _record(request, Assessment, pk)
+        assessment = lookups.record_or_404(request, Assessment, pk, action="api")
         data = _given(AssessmentCompleteSerializer, request)
         with _step():
             assessment = services.assessment_complete(
@@ -862,7 +839,7 @@ class ConferenceCreate(APIView):
         parameters=REFERENCE,
     )
     def post(self, request, reference: str):
-        person = _child(request, reference)
+        person = lookups.child_or_404(request, reference, action="api")
         data = _given(InitialConferenceSerializer, request)
         with _step():
             conference = services.conference_initial_hold(
@@ -880,7 +857,7 @@ class ConferenceDetail(APIView):
         parameters=PK,
     )
     def get(self, request, pk: int):
-        return _shown(request, _record(request, Conference, pk))
+        return _shown(request, lookups.record_or_404(request, Conference, pk, action="api"))
 
 
 class PlanCreate(APIView):
@@ -895,7 +872,7 @@ class PlanCreate(APIView):
         parameters=REFERENCE,
     )
     def post(self, request, reference: str):
-        person = _child(request, reference)
+        person = lookups.child_or_404(request, reference, action="api")
         data = _given(PlanStartSerializer, request)
         members = [
             services.CoreGroupIn(
@@ -924,7 +901,7 @@ class PlanDetail(APIView):
         operation_id="casework_plan_retrieve", responses=PlanOutSerializer, parameters=PK
     )
     def get(self, request, pk: int):
-        return _shown(request, _record(request, Plan, pk))
+        return _shown(request, lookups.record_or_404(request, Plan, pk, action="api"))
 
 
 class PlanActionAdd(APIView):
@@ -937,7 +914,7 @@ class PlanActionAdd(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        plan = _record(request, Plan, pk)
+        plan = lookups.record_or_404(request, Plan, pk, action="api")
         data = _given(ActionInSerializer, request)
         with _step(ONE_ACTION):
             services.plan_action_add(actor=request.user, plan=plan, action=_action_in(data))
@@ -955,7 +932,7 @@ class PlanCoreGroupMeeting(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        plan = _record(request, Plan, pk)
+        plan = lookups.record_or_404(request, Plan, pk, action="api")
         data = _given(CoreGroupMeetingSerializer, request)
         with _step():
             services.core_group_meeting_record(actor=request.user, plan=plan, **data)
@@ -974,7 +951,7 @@ class PlanReview(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        plan = _record(request, Plan, pk)
+        plan = lookups.record_or_404(request, Plan, pk, action="api")
         data = _given(ReviewConferenceSerializer, request)
         with _step():
             review = services.review_conference_hold(actor=request.user, plan=plan, **data)
@@ -991,7 +968,7 @@ class PlanSchedule(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        plan = _record(request, Plan, pk)
+        plan = lookups.record_or_404(request, Plan, pk, action="api")
         data = _given(ScheduleSerializer, request)
         with _step():
             plan = services.review_schedule(actor=request.user, plan=plan, on=data["on"])
@@ -1009,7 +986,7 @@ class PlanClose(APIView):
         parameters=PK,
     )
     def post(self, request, pk: int):
-        plan = _record(request, Plan, pk)
+        plan = lookups.record_or_404(request, Plan, pk, action="api")
         data = _given(PlanCloseSerializer, request)
         with _step():
             plan = services.plan_close(actor=request.user, plan=plan, **data)

@@ -20,14 +20,12 @@ from lantern.accounts.decorators import verified_required
 from lantern.core import clock
 from lantern.core.validation import refuse
 from lantern.partners.models import Agency
-from lantern.people.models import Person
 
-from . import access, forms, responsibilities, selectors, services
+from . import access, forms, lookups, responsibilities, selectors, services
 from .models import (
     Action,
     Assessment,
     Attendance,
-    Case,
     Conference,
     ConferenceKind,
     ConferenceOutcome,
@@ -71,29 +69,6 @@ def _user(pk: str | None):
     return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
-def _child(request, reference: str) -> Person:
-    if not policy.sees_case_data(request.user):
-        raise Http404
-    try:
-        person = selectors.person_get(user=request.user, reference=reference)
-    except Person.DoesNotExist:
-        raise Http404 from None
-    return person
-
-
-def _record(request, model, pk: int):
-    if not policy.sees_case_data(request.user):
-        raise Http404
-    try:
-        return selectors.record_get(model, user=request.user, pk=pk)
-    except model.DoesNotExist:
-        raise Http404 from None
-
-
-def _open_case(person: Person) -> Case | None:
-    return Case.objects.filter(person=person, closed_at__isnull=True).first()
-
-
 def _form_page(request, form, *, person, title: str, step: str, operation: str, **extra):
     """The one page every simple step's form uses, with the step's responsibilities."""
     selectors.child_view(user=request.user, person=person, operation=operation)
@@ -120,7 +95,7 @@ def _done(request, message: str, url: str):
 @verified_required
 @require_GET
 def overview(request, reference: str):
-    person = _child(request, reference)
+    person = lookups.child_or_404(request, reference)
     view = selectors.casework_for(user=request.user, person=person)
     return render(
         request, "casework/overview.html", {"view": view, "person": person, "now": clock.now()}
@@ -130,9 +105,11 @@ def overview(request, reference: str):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def case_open(request, reference: str):
-    person = _child(request, reference)
+    person = lookups.child_or_404(request, reference)
     form = forms.CaseOpenForm(request.POST or None)
-    awaiting = selectors.referral_awaiting_case(person) if _open_case(person) is None else None
+    awaiting = (
+        selectors.referral_awaiting_case(person) if lookups.open_case(person) is None else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.case_open(
@@ -160,8 +137,8 @@ def case_open(request, reference: str):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def case_close(request, reference: str):
-    person = _child(request, reference)
-    case = _open_case(person)
+    person = lookups.child_or_404(request, reference)
+    case = lookups.open_case(person)
     if case is None:
         raise Http404
     form = forms.CaseCloseForm(request.POST or None)
@@ -238,7 +215,7 @@ def _followed_referral(parent: dict):
 def meeting_new(request, reference: str, kind: str):
     if kind not in MeetingKind.values:
         raise Http404
-    person = _child(request, reference)
+    person = lookups.child_or_404(request, reference)
     form = forms.MeetingForm(
         request.POST or None,
         kind=kind,
@@ -272,7 +249,7 @@ def meeting_new(request, reference: str, kind: str):
             "kind": MeetingKind(kind),
             "step": responsibilities.step(kind),
             "referral": _followed_referral(selectors.meeting_parent(person, kind)),
-            "opens_case": _open_case(person) is None,
+            "opens_case": lookups.open_case(person) is None,
         },
         status=400 if form.errors else 200,
     )
@@ -281,7 +258,7 @@ def meeting_new(request, reference: str, kind: str):
 @verified_required
 @require_GET
 def meeting_detail(request, pk: int):
-    meeting = _record(request, Meeting, pk)
+    meeting = lookups.record_or_404(request, Meeting, pk)
     return _meeting_page(request, meeting)
 
 
@@ -339,7 +316,7 @@ def _action_in(form) -> services.ActionIn:
 @verified_required
 @require_POST
 def meeting_action_add(request, pk: int):
-    meeting = _record(request, Meeting, pk)
+    meeting = lookups.record_or_404(request, Meeting, pk)
     rows = [("", "Choose")] + [
         (r.agency.code, r.agency.name) for r in meeting.agencies.select_related("agency")
     ]
@@ -359,7 +336,7 @@ def meeting_action_add(request, pk: int):
 @verified_required
 @require_POST
 def enquiry_start(request, pk: int):
-    meeting = _record(request, Meeting, pk)
+    meeting = lookups.record_or_404(request, Meeting, pk)
     form = forms.EnquiryStartForm(request.POST)
     if form.is_valid():
         try:
@@ -384,7 +361,7 @@ def enquiry_start(request, pk: int):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def enquiry_detail(request, pk: int):
-    enquiry = _record(request, Enquiry, pk)
+    enquiry = lookups.record_or_404(request, Enquiry, pk)
     form = forms.EnquiryCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -420,8 +397,8 @@ def enquiry_detail(request, pk: int):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def assessment_new(request, reference: str):
-    person = _child(request, reference)
-    case = _open_case(person)
+    person = lookups.child_or_404(request, reference)
+    case = lookups.open_case(person)
     form = forms.AssessmentStartForm(
         request.POST or None, initial={"lead_worker": str(request.user.pk)}
     )
@@ -456,7 +433,7 @@ def assessment_new(request, reference: str):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request, pk: int):
-    assessment = _record(request, Assessment, pk)
+    assessment = lookups.record_or_404(request, Assessment, pk)
     form = forms.AssessmentCompleteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -487,8 +464,8 @@ def assessment_detail(request, pk: int):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def conference_new(request, reference: str):
-    person = _child(request, reference)
-    case = _open_case(person)
+    person = lookups.child_or_404(request, reference)
+    case = lookups.open_case(person)
     outcomes = [(o, ConferenceOutcome(o).label) for o in ("plan", "no_plan")]
     form = forms.ConferenceForm(request.POST or None, outcomes=outcomes)
     if request.method == "POST" and form.is_valid():
@@ -520,7 +497,7 @@ def conference_new(request, reference: str):
 @verified_required
 @require_GET
 def conference_detail(request, pk: int):
-    conference = _record(request, Conference, pk)
+    conference = lookups.record_or_404(request, Conference, pk)
     plan = (
         getattr(conference, "plan_made", None)
         if conference.kind == ConferenceKind.INITIAL
@@ -579,8 +556,8 @@ def _core_group(form) -> list[services.CoreGroupIn]:
 @verified_required
 @require_http_methods(["GET", "POST"])
 def plan_new(request, reference: str):
-    person = _child(request, reference)
-    case = _open_case(person)
+    person = lookups.child_or_404(request, reference)
+    case = lookups.open_case(person)
     form = forms.PlanStartForm(
         request.POST or None,
         initial={"lead_worker": str(request.user.pk), "kind": PlanKind.CHILD_PROTECTION},
@@ -667,13 +644,13 @@ def _plan_page(request, plan: Plan, status: int = 200, **forms_given):
 @verified_required
 @require_GET
 def plan_detail(request, pk: int):
-    return _plan_page(request, _record(request, Plan, pk))
+    return _plan_page(request, lookups.record_or_404(request, Plan, pk))
 
 
 def _plan_step(
     request, pk: int, form_class, name: str, act, done: str | Callable[[Any], str], **form_kwargs
 ):
-    plan = _record(request, Plan, pk)
+    plan = lookups.record_or_404(request, Plan, pk)
     form = form_class(request.POST, **form_kwargs)
     if form.is_valid():
         try:
@@ -776,7 +753,7 @@ def action_list(request):
 @verified_required
 @require_http_methods(["GET", "POST"])
 def action_detail(request, pk: int):
-    action = _record(request, Action, pk)
+    action = lookups.record_or_404(request, Action, pk)
     form = forms.CompleteActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
