@@ -75,3 +75,18 @@ def test_the_schema_describes_the_alert_endpoints(client):
         "/api/v1/alerts/{id}/dismiss/",
     ):
         assert path in paths
+
+
+def test_closing_the_only_reason_to_see_the_person_answers_with_nothing(client, stranger_child):
+    """The front door sees a child only the police know because an alert about him is open
+    with it. Dismissing the alert ends that: the answer must not show him."""
+    event = record(stranger_child, POLICE, "missing_episode", NOW - dt.timedelta(days=1), "Gone")
+    rule = make_rule()
+    alert = services.alert_raise(firing_for(rule, stranger_child, event), rule=rule)
+    sign_in_verified(client, user("mash.worker"))
+    assert client.get(f"/api/v1/alerts/{alert.pk}/").status_code == 200
+    answer = client.post(f"/api/v1/alerts/{alert.pk}/dismiss/", {"reason": "Known to police"})
+    assert answer.status_code == 204 and not answer.content
+    alert.refresh_from_db()
+    assert alert.status == Status.DISMISSED
+    assert client.get(f"/api/v1/alerts/{alert.pk}/").status_code == 404

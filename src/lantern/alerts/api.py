@@ -174,9 +174,11 @@ class _Decision(APIView):
             raise Http404 from None
         except ValidationError as exc:
             return Response(exc.message_dict, status=400)
-        view = selectors.alert_view(
-            user=request.user, alert=Alert.objects.get(pk=alert.pk), action="api"
-        )
+        alert.refresh_from_db()
+        if not selectors.may_see(request.user, alert, "api"):
+            # Closing it ended the caller's only reason to see the person: done, shown nothing.
+            return Response(status=204)
+        view = selectors.alert_view(user=request.user, alert=alert, action="api")
         return Response(AlertSerializer(_alert(view)).data)
 
 
@@ -186,7 +188,7 @@ class AlertAcknowledge(_Decision):
     @extend_schema(
         operation_id="alert_acknowledge",
         request=None,
-        responses=AlertSerializer,
+        responses={200: AlertSerializer, 204: None},
         parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
     )
     def post(self, request, pk: int):
@@ -204,7 +206,7 @@ class AlertAct(_Decision):
     @extend_schema(
         operation_id="alert_act",
         request=ActSerializer,
-        responses=AlertSerializer,
+        responses={200: AlertSerializer, 204: None},
         parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
     )
     def post(self, request, pk: int):
@@ -222,7 +224,7 @@ class AlertDismiss(_Decision):
     @extend_schema(
         operation_id="alert_dismiss",
         request=DismissSerializer,
-        responses=AlertSerializer,
+        responses={200: AlertSerializer, 204: None},
         parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
     )
     def post(self, request, pk: int):
