@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count
 
-from lantern.audit.models import AuditSubject
+from lantern.audit.models import AuditEvent, AuditSubject
 from lantern.casework import responsibilities
 from lantern.frontdoor import services
 from lantern.frontdoor.models import InformationRequest
@@ -84,8 +84,11 @@ def test_ticked_agencies_are_asked_at_once_and_drop_off_the_offer(
     nhs, school = (next(iter(holders(child, kind))) for kind in ("nhs", "school"))
     client = client_for(mash_worker)
     url = f"/front-door/referrals/{rated.reference}/"
+    looks = AuditEvent.objects.filter(operation="referral.view").count()
     response = client.post(url + "consult/", {"agencies": [nhs, school], "question": "Known?"})
     assert response.status_code == 302
+    # asking is a write: it does not also record a look at the triage page it never showed
+    assert AuditEvent.objects.filter(operation="referral.view").count() == looks
     asked = InformationRequest.objects.filter(referral=rated)
     assert sorted(asked.values_list("agency__code", flat=True)) == sorted([nhs, school])
     assert len({r.due_at for r in asked}) == 1

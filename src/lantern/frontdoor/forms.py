@@ -210,18 +210,21 @@ class ConsultForm(OnTheTriagePage):
 
     def __init__(self, *args, consult=None, **kwargs):
         super().__init__(*args, **kwargs)
-        offered = consult.agencies if consult else []
-        field = self.fields["agencies"]
         # Any consulted agency is a valid answer (one offered a moment ago may have been
         # asked since: the service then says so by name); the offer is what is shown.
         kinds = responsibilities.step("referral_decision").consulted
-        field.queryset = Agency.objects.filter(active=True, kind__in=kinds)
-        field.widget.choices = [
+        self.fields["agencies"].queryset = Agency.objects.filter(active=True, kind__in=kinds)
+        if consult is not None:
+            self.offer(consult)
+
+    def offer(self, consult) -> None:
+        """Show the agencies offered (selectors.Consult), each ticked on a fresh form."""
+        self.fields["agencies"].widget.choices = [
             (c.agency.code, f"{c.agency.name}: holds {c.records} record{pluralize(c.records)}")
-            for c in offered
+            for c in consult.agencies
         ]
         if not self.is_bound:
-            self.initial["agencies"] = [c.agency.code for c in offered]
+            self.initial["agencies"] = [c.agency.code for c in consult.agencies]
 
 
 class DecideForm(OnTheTriagePage):

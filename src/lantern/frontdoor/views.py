@@ -256,8 +256,7 @@ def referral_request(request, reference: str):
 def referral_consult(request, reference: str):
     """Ask every ticked agency the table says to consult, at once."""
     referral = _referral_or_404(request, reference, action="edit")
-    view = selectors.referral_view(user=request.user, referral=referral)
-    form = ConsultForm(request.POST, consult=view.consult)
+    form = ConsultForm(request.POST)
     if form.is_valid():
         try:
             asked = services.information_requests_send(
@@ -273,6 +272,9 @@ def referral_consult(request, reference: str):
             last = max(a.due_at for a in asked)
             messages.success(request, f"Asked {names}: answers are due by {_when(last)}.")
             return redirect(reverse("frontdoor:referral", args=[referral.reference]))
+    view = selectors.referral_view(user=request.user, referral=referral)  # the page again
+    if view.consult is not None:
+        form.offer(view.consult)
     return _triage(request, view, consult_form=form)
 
 
