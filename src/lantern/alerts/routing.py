@@ -101,20 +101,6 @@ def route_for(step_code: str, *, person_id: int, fact_agency_ids: Sequence[int])
     return Route(step=step, agency=team.agency, team=team, fallback=fallback)
 
 
-def holders_of_kind(kind: str, person_id: int) -> list[Agency]:
-    """Active agencies of a kind holding a current record of the person (a child's schools)."""
-    return list(
-        Agency.objects.filter(
-            kind=kind,
-            active=True,
-            source_records__person_id=person_id,
-            source_records__is_current=True,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 def before_next_school_day(moment: dt.datetime) -> dt.datetime:
     """The first 08:30 UK time on a working day after `moment` (in UTC)."""
     local = moment.astimezone(LONDON)

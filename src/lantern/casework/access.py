@@ -67,12 +67,11 @@ def rights(user, *, sees: bool) -> dict[str, bool]:
     child (`sees`, decided once by the caller through the policy): each step code, as
     `may_record` answers it, and "manage_case", as `may_manage_case` answers it. One look
     at the policy for the whole page instead of one per step."""
-    role = _role_code(user)
     found = {
-        code: sees and role in step.recorded_by
-        for code, step in responsibilities.responsibilities().steps.items()
+        code: sees and role_records(user, code)
+        for code in responsibilities.responsibilities().steps
     }
-    found["manage_case"] = sees and role in responsibilities.responsibilities().case_roles
+    found["manage_case"] = sees and role_manages_case(user)
     return found
 
 

@@ -721,7 +721,6 @@ def casework_for(*, user, person: Person, operation: str = "casework.view") -> C
     readable = _readable_referrals(user, linked)
     relationships = policy.person_relationships(user, person)
     may = access.rights(user, sees=policy.person_permits(user, "view", person, relationships))
-    may["plan"] = may["plan_actions"]
     step = next_step(current, deadlines, awaiting, history)
     view = Casework(
         person=person,
