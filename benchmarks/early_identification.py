@@ -104,12 +104,7 @@ def outcome(firings, *, today: dt.date, window_days: int = WINDOW_DAYS) -> dict:
     since, until = today - dt.timedelta(days=window_days), today - dt.timedelta(days=1)
     months = window_days / (365.25 / 12)
     middle = since + (until - since) / 2
-    if hasattr(facts, "children_count"):
-        children = facts.children_count(middle)
-    else:
-        children = Person.objects.filter(
-            date_of_birth__gt=_eighteen_years_before(middle), date_of_birth__lte=middle
-        ).count()
+    children = facts.children_count(middle)
     planted = at_risk_individuals()
     planted_children = [p for p in planted if p.role in CHILD_ROLES]
     victims = [p for p in planted if p.role == "victim"]
@@ -124,7 +119,7 @@ def outcome(firings, *, today: dt.date, window_days: int = WINDOW_DAYS) -> dict:
         by_rule[firing.rule].append(firing)
 
     def day_of(firing) -> dt.date:
-        return facts.local_day(firing.at) if hasattr(facts, "local_day") else firing.at.date()
+        return facts.local_day(firing.at)
 
     def is_child(person: int, day: dt.date) -> bool:
         dob = born.get(person)

@@ -125,8 +125,6 @@ def in_ci() -> bool:
 # One Chromium for the whole run, shared by every journey (tests/e2e, and the journeys
 # beside the apps they test): Playwright's sync API allows one instance per thread, so
 # these fixtures are defined here once and never imported into a test module.
-# Playwright's sync API runs an event loop in this thread; Django must allow its ORM here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -148,6 +146,10 @@ def browser():
             pytest.fail(message)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django must allow its ORM
+    # here (set only once a browser journey runs, not for the rest of the suite).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
