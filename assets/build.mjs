@@ -22,4 +22,5 @@ mkdirSync(join(out, "govuk"), { recursive: true });
 cpSync(join(govuk, "govuk/assets"), join(out, "govuk/assets"), { recursive: true });
 cpSync(join(govuk, "govuk/govuk-frontend.min.js"), join(out, "govuk/govuk-frontend.min.js"));
 cpSync(join(root, "node_modules/htmx.org/dist/htmx.min.js"), join(out, "lantern/htmx.min.js"));
+cpSync(join(root, "node_modules/cytoscape/dist/cytoscape.min.js"), join(out, "lantern/cytoscape.min.js"));
 console.log(`assets built into ${out}`);

@@ -36,7 +36,20 @@ from .models import RECORDED, AccessBasis, Relationship
 
 POLICY_FILE = Path(__file__).parent / "data" / "policy.csv"
 ACTIONS = frozenset({"view", "list", "search", "export", "api", "edit"})
-RECORD_TYPES = ("person", "source_record", "event", "referral")
+RECORD_TYPES = (
+    "person",
+    "source_record",
+    "event",
+    "referral",
+    "intelligence",
+    "intelligence_summary",
+)
+# Records an agency holds as a whole, not through a person: network intelligence reports,
+# and the summaries of them shared with another agency. Only holds_record reaches them.
+AGENCY_RECORD_TYPES = {
+    "intelligence": ("network", "IntelligenceReport"),
+    "intelligence_summary": ("network", "SharedSummary"),
+}
 SENSITIVITIES = tuple(Sensitivity.values)
 
 # Which record a check is about (or a frontdoor.Referral: the front door builds on access,
@@ -312,6 +325,9 @@ def can(user, action: str, record: Record, purpose: str = "") -> bool:
         return False
     if isinstance(record, Person):
         return person_permits(user, action, record, person_relationships(user, record))
+    agency_record = _agency_record_type(record)
+    if agency_record is not None:
+        return agency_record_permits(user, action, agency_record, record)
     if isinstance(record, _referral_model()):
         record_type, relationships = "referral", referral_relationships(user, record)
     elif isinstance(record, SourceRecord):
@@ -322,6 +338,60 @@ def can(user, action: str, record: Record, purpose: str = "") -> bool:
     return any(
         policy.allows(role, rel, record_type, record.sensitivity, action) for rel in relationships
     )
+
+
+def _agency_record_type(record) -> str | None:
+    label = (record._meta.app_label, record._meta.object_name)
+    return next((t for t, model in AGENCY_RECORD_TYPES.items() if model == label), None)
+
+
+def _holds_agency_record(user, record_type: str, record) -> bool:
+    if user.agency is None:
+        return False
+    if record_type == "intelligence_summary":
+        return record.agency_id == user.agency.pk or (
+            record.recipient_id == user.agency.pk and record.withdrawn_at is None
+        )
+    return record.agency_id == user.agency.pk
+
+
+def agency_record_permits(user, action: str, record_type: str, record) -> bool:
+    """`can` for an intelligence report or a shared summary."""
+    role = _role_code(user)
+    return (
+        role is not None
+        and _holds_agency_record(user, record_type, record)
+        and table().allows(role, Relationship.HOLDS_RECORD, record_type, record.sensitivity, action)
+    )
+
+
+def agency_records_visible_to(user, action: str, record_type: str) -> QuerySet:
+    """Every intelligence report (or shared summary) the user may do `action` to."""
+    model = apps.get_model(*AGENCY_RECORD_TYPES[record_type])
+    return model.objects.filter(agency_record_q(user, action, record_type))
+
+
+def agency_record_q(user, action: str, record_type: str, prefix: str = "") -> Q:
+    """The filter behind `agency_records_visible_to`, for a queryset whose `prefix` leads
+    to the record (a network link filters its reports through "report__")."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    role = _role_code(user)
+    nothing = Q(pk__in=[])
+    if role is None or user.agency is None:
+        return nothing
+    if record_type == "intelligence_summary":
+        held = Q(**{f"{prefix}agency": user.agency}) | Q(
+            **{f"{prefix}recipient": user.agency, f"{prefix}withdrawn_at__isnull": True}
+        )
+    else:
+        held = Q(**{f"{prefix}agency": user.agency})
+    allowed = [
+        s
+        for s in SENSITIVITIES
+        if table().allows(role, Relationship.HOLDS_RECORD, record_type, s, action)
+    ]
+    return held & Q(**{f"{prefix}sensitivity__in": allowed}) if allowed else nothing
 
 
 def person_permits(user, action: str, person: Person, relationships: set[str]) -> bool:

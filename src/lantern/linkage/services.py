@@ -146,6 +146,9 @@ def _repoint(mapping: dict[int, int]) -> None:
     from lantern.alerts.services import alerts_people_merged  # alerts build on linkage
 
     alerts_people_merged(mapping=mapping)  # first: two open alerts of one rule become one
+    from lantern.network.services import people_merged as network_people_merged
+
+    network_people_merged(mapping=mapping)  # and a person held twice in the network, once
     _temporary("linkage_emptied", mapping.items())
     with connection.cursor() as cursor:
         for table, column in _pointing_at_people():

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "lantern.chronology",
     "lantern.risk",
     "lantern.alerts",
+    "lantern.network",
     "lantern.synth",
     "lantern.web",
     "lantern.api",
