@@ -49,6 +49,7 @@ class EntityInput:
     kind: str = ""
     value: str = ""
     person_reference: str = ""
+    person: Person | None = None  # trusted callers only (taking reports from agency events)
     entity_id: int | None = None
     platform: str = ""
     postcode: str = ""
@@ -137,7 +138,15 @@ def _key_and_label(item: EntityInput, where: str) -> tuple[str, str, dict]:
 
 def entity_resolve(*, actor, item: EntityInput, where: str = "entity") -> Entity:
     """The entity `item` describes: an existing one when it is already held (however it was
-    typed), a new one otherwise. A person must be one the actor may see."""
+    typed), a new one otherwise. A person must be one the actor may see (with no actor, a
+    report taken from an agency's own event, the person comes as `item.person`)."""
+    if actor is None:
+        if item.kind == EntityKind.PERSON:
+            if item.person is None:
+                refuse(f"{where}.person", "A report taken from an event names its people")
+            return person_entity(item.person)
+        if item.entity_id is not None:
+            refuse(f"{where}.entity_id", "A report taken from an event names its entities")
     if item.entity_id is not None:
         found = Entity.objects.filter(pk=item.entity_id).first()
         if found is None or (
