@@ -23,4 +23,5 @@ cpSync(join(govuk, "govuk/assets"), join(out, "govuk/assets"), { recursive: true
 cpSync(join(govuk, "govuk/govuk-frontend.min.js"), join(out, "govuk/govuk-frontend.min.js"));
 cpSync(join(root, "node_modules/htmx.org/dist/htmx.min.js"), join(out, "lantern/htmx.min.js"));
 cpSync(join(root, "node_modules/cytoscape/dist/cytoscape.min.js"), join(out, "lantern/cytoscape.min.js"));
+cpSync(join(root, "assets/js/network.js"), join(out, "lantern/network.js"));
 console.log(`assets built into ${out}`);

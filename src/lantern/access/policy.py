@@ -365,6 +365,20 @@ def agency_record_permits(user, action: str, record_type: str, record) -> bool:
     )
 
 
+def holds_any(user, action: str, record_type: str) -> bool:
+    """Whether the user's role may `action` records of this agency-held type (intelligence,
+    shared summaries) at any sensitivity: whether the pages and forms for them apply."""
+    role = _role_code(user)
+    return (
+        role is not None
+        and user.agency is not None
+        and any(
+            table().allows(role, Relationship.HOLDS_RECORD, record_type, s, action)
+            for s in SENSITIVITIES
+        )
+    )
+
+
 def agency_records_visible_to(user, action: str, record_type: str) -> QuerySet:
     """Every intelligence report (or shared summary) the user may do `action` to."""
     model = apps.get_model(*AGENCY_RECORD_TYPES[record_type])

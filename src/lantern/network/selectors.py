@@ -58,7 +58,7 @@ def _people_shown(user, person_ids: Collection[int]) -> set[int]:
     )
 
 
-def _readable(user, entities: dict[int, Entity]) -> set[int]:
+def readable_entities(user, entities: dict[int, Entity]) -> set[int]:
     """The entity ids the user may see among these (people only if they may view them)."""
     people = {e.person_id: e.pk for e in entities.values() if e.person_id is not None}
     allowed = _people_shown(user, people)
@@ -66,16 +66,15 @@ def _readable(user, entities: dict[int, Entity]) -> set[int]:
 
 
 def entity_get(*, user, pk: int | str) -> Entity:
-    """The entity, if the user may see it: a person they may view, or any other entity with
-    at least one link they may see. Entity.DoesNotExist otherwise (a 404)."""
+    """The entity, if the user may see it: one with at least one link they may see, and for
+    a person, one they may view. Entity.DoesNotExist otherwise (a 404): that intelligence
+    names a person the reader may see is itself not for everyone."""
     try:
         entity = Entity.objects.select_related("person").get(pk=int(pk))
     except (TypeError, ValueError) as exc:
         raise Entity.DoesNotExist from exc
-    if entity.person_id is not None:
-        if not _people_shown(user, {entity.person_id}):
-            raise Entity.DoesNotExist
-        return entity
+    if entity.person_id is not None and not _people_shown(user, {entity.person_id}):
+        raise Entity.DoesNotExist
     touching = links_visible_to(user).filter(Q(source=entity) | Q(target=entity))
     if not touching.exists():
         raise Entity.DoesNotExist
@@ -178,7 +177,7 @@ class _Walker:
         if not wanted:
             return
         found = Entity.objects.select_related("person").in_bulk(wanted)
-        readable = _readable(self.user, found)
+        readable = readable_entities(self.user, found)
         for pk, entity in found.items():
             kind_shown = self.kinds is None or entity.kind in self.kinds
             if pk in readable and kind_shown:
@@ -372,7 +371,7 @@ def shared_entities(
         return []
     ids = set(candidates) | {c for v in candidates.values() for c in v}
     entities = Entity.objects.select_related("person").in_bulk(list(ids))
-    readable = _readable(user, entities)
+    readable = readable_entities(user, entities)
     found = []
     for pk, children in candidates.items():
         if pk not in readable or (kinds and entities[pk].kind not in kinds):
@@ -412,7 +411,7 @@ def group_view(*, user, community: int, limit: int = 2000) -> GroupView:
     Entity.DoesNotExist (a 404) if the user may see nothing of it."""
     members = Entity.objects.select_related("person").filter(community=community)
     entities = {e.pk: e for e in members[: limit + 1]}
-    readable = _readable(user, entities)
+    readable = readable_entities(user, entities)
     links = list(
         links_visible_to(user)
         .filter(source__community=community, target__community=community)
@@ -456,7 +455,7 @@ def report_get(*, user, pk: int | str, action: str = "view") -> IntelligenceRepo
         raise IntelligenceReport.DoesNotExist
     links = list(report.links.select_related("source__person", "target__person").order_by("pk"))
     ends = {e.pk: e for x in links for e in (x.source, x.target)}
-    readable = _readable(user, ends)
+    readable = readable_entities(user, ends)
     report.shown_links = [x for x in links if x.source_id in readable and x.target_id in readable]
     report.left_out = len(links) - len(report.shown_links)
     people = sorted({e.person_id for pk, e in ends.items() if pk in readable and e.person_id})
@@ -470,16 +469,19 @@ def report_get(*, user, pk: int | str, action: str = "view") -> IntelligenceRepo
     return report
 
 
-def summaries_for(*, user, limit: int = 200) -> list[SharedSummary]:
-    """The summaries shared with the user's agency (or by it), newest first, audited."""
+def summaries_for(
+    *, user, action: str = "list", offset: int = 0, limit: int = 200
+) -> list[SharedSummary]:
+    """The summaries shared with the user's agency (or by it), newest first, from `offset`:
+    only those the user may `action`, and only those shown are audited."""
     found = list(
-        policy.agency_records_visible_to(user, "list", "intelligence_summary")
+        policy.agency_records_visible_to(user, action, "intelligence_summary")
         .select_related("recipient", "agency", "agreement")
         .prefetch_related("links__source__person", "links__target__person")
-        .order_by("-shared_at", "-pk")[:limit]
+        .order_by("-shared_at", "-pk")[offset : offset + limit]
     )
     ends = {e.pk: e for s in found for x in s.links.all() for e in (x.source, x.target)}
-    readable = _readable(user, ends)
+    readable = readable_entities(user, ends)
     for summary in found:
         summary.shown_links = [
             x for x in summary.links.all() if x.source_id in readable and x.target_id in readable

@@ -34,6 +34,8 @@ from .models import (
 )
 
 TEXT_LIMIT = 8000
+SOURCE_LIMIT = 200
+LABEL_LIMIT = 150  # what someone types to name a place, a handle or an event
 EARLIEST = dt.date(1950, 1, 1)
 
 
@@ -83,16 +85,7 @@ class ReportInput:
 
 def may_record_intelligence(user) -> bool:
     """Whoever may edit their agency's intelligence (the table says: the police)."""
-    role = user.role.code if getattr(user, "role", None) and user.is_authenticated else None
-    return bool(
-        role
-        and user.agency is not None
-        and policy.sees_case_data(user)
-        and any(
-            policy.table().allows(role, "holds_record", "intelligence", s, "edit")
-            for s in policy.SENSITIVITIES
-        )
-    )
+    return policy.holds_any(user, "edit", "intelligence")
 
 
 def _next_reference() -> str:
@@ -122,6 +115,8 @@ def _key_and_label(item: EntityInput, where: str) -> tuple[str, str, dict]:
             title = " ".join((item.value or "").split())
             if not title:
                 raise ValueError("Enter what happened")
+            if len(title) > LABEL_LIMIT:
+                raise ValueError(f"Say what happened in at most {LABEL_LIMIT} characters")
             if item.on is None:
                 raise ValueError("Enter the day the event happened")
             check_not_future(f"{where}.on", "The event's date", item.on)
@@ -209,6 +204,8 @@ def _check_report(data: ReportInput) -> tuple[str, str, str]:
     check_required(
         "source_description", "who or what the information came from", data.source_description
     )
+    if len(data.source_description.strip()) > SOURCE_LIMIT:
+        refuse("source_description", f"The source is at most {SOURCE_LIMIT} characters")
     check_required("text", "the report", data.text)
     if len(data.text) > TEXT_LIMIT:
         refuse("text", f"The report is at most {TEXT_LIMIT} characters")
@@ -228,8 +225,8 @@ def _check_report(data: ReportInput) -> tuple[str, str, str]:
     for number, item in enumerate(data.entities, start=1):
         if not (item.ref or "").strip():
             refuse(f"entities[{number}].ref", "Give the entity a name the links can use")
-        if refs.count(item.ref) > 1:
-            refuse(f"entities[{number}].ref", f"Two entities are called {item.ref!r}")
+        if item.ref in refs[: number - 1]:
+            refuse(f"entities[{number}].ref", f"Another entity is already called {item.ref!r}")
     for number, link in enumerate(data.links, start=1):
         where = f"links[{number}]"
         for end in ("source", "target"):
@@ -379,6 +376,12 @@ def summary_share(
     foreign = [link.pk for link in links if link.report_id != report.pk]
     if foreign:
         refuse("links", f"Link {foreign[0]} is not part of report {report.reference}")
+    from .selectors import readable_entities  # reads build on these writes' models
+
+    ends = {e.pk: e for link in links for e in (link.source, link.target)}
+    unseen = set(ends) - readable_entities(actor, ends)
+    if unseen:
+        refuse("links", "A link names a person you may not see: it cannot be shared by you")
     summary = SharedSummary.objects.create(
         report=report,
         agency=report.agency,
