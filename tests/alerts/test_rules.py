@@ -191,6 +191,7 @@ SHIPPED = {
     "high_risk_domestic_abuse_children_at_address",
     "repeat_domestic_incidents",
     "dangerous_perpetrator_indicators",
+    "linked_to_adult_around_children_at_risk",
 }
 
 

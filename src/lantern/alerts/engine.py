@@ -22,6 +22,12 @@ restates this independently and must agree with the engine):
   counting facts of that condition happened in [t - within_days, t]; a shared condition
   also needs one of those facts to carry a value that the counting facts of at least
   `people_at_least` distinct people carry within the same days. All conditions must hold.
+  A shared condition marked `others_at_risk` counts the candidate and, of the other
+  people, only those the `at_risk` lookup answers were children at risk on the day of `t`
+  (facts.children_at_risk says who is); its facts are then theirs and the candidate's.
+  For such a condition the other people sharing the value are candidates only when the
+  fact's own person is a child at risk that day (one who is not changes nothing for
+  them); a change in who is at risk is seen when the next fact about them is fed.
 - Then it fires for the candidate (for a place: for each child living there on the day,
   from `households`), unless it fired for the same (rule, person) less than
   `repeat_after_days` before `t`.
@@ -50,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lantern.alerts.rules import Rule
+    from lantern.alerts.rules import Condition, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,12 @@ class Firing:
 # postcode covers a dozen or so homes, and an incident at one is about its children only
 # (those lookups answer nobody for a postcode alone).
 Households = Callable[[str, dt.date], Iterable[int]]
+
+# `at_risk(person_ids, on)`: which of these people were children at risk on a day, for
+# conditions marked `others_at_risk`. A back-test asks the recorded history as it stood
+# on each day (facts.risk_history(), the default); the live flow asks what is known now
+# (intake.py).
+AtRisk = Callable[[Iterable[int], dt.date], Iterable[int]]
 
 SWEEP_EVERY = 50_000  # facts between sweeps of state whose window has passed
 
@@ -175,7 +187,13 @@ class _Compiled:
 class Engine:
     """Evaluates rules over facts fed one at a time (see the module's docstring)."""
 
-    def __init__(self, rules: Iterable[Rule], *, households: Households | None = None):
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        *,
+        households: Households | None = None,
+        at_risk: AtRisk | None = None,
+    ):
         self.rules = list(rules)
         codes = [r.code for r in self.rules]
         if len(set(codes)) != len(codes):
@@ -190,6 +208,11 @@ class Engine:
                 f"Rule(s) {', '.join(needs)} raise alerts about the children at an address: "
                 "give the engine households= (facts.households())"
             )
+        # Read lazily: only a rule with an `others_at_risk` condition, fed a fact it counts,
+        # needs it; with none given, the recorded history answers (facts.risk_history()).
+        self._at_risk = at_risk
+        self._risk_day: dt.date | None = None
+        self._risk_known: dict[int, bool] = {}
         self._compiled = [_Compiled(i, r) for i, r in enumerate(self.rules)]
         # kind -> [(compiled rule, indexes of its conditions of that kind)]
         self._by_kind: dict[str, list[tuple[_Compiled, tuple[int, ...]]]] = {}
@@ -273,7 +296,7 @@ class Engine:
                         group = self._shared[key] = deque()
                     _insert(group, (fact.at, fact))
                     _evict(group, condition.within)
-                    if evaluate:
+                    if evaluate and self._counts_for_others(condition, fact):
                         candidates.update(e[1].person_id for e in _in_days(group, low, fact.at))
             if evaluate:
                 for candidate in sorted(candidates):
@@ -309,7 +332,7 @@ class Engine:
             if len(own) < condition.at_least:
                 return []
             if condition.shared_by:
-                shared = self._shared_evidence(compiled, index, condition, own, low, t)
+                shared = self._shared_evidence(compiled, index, condition, own, low, t, subject)
                 if not shared:
                     return []
                 for fact in shared:
@@ -330,7 +353,7 @@ class Engine:
             firings.append(Firing(rule.code, rule.version, person, t, facts))
         return firings
 
-    def _shared_evidence(self, compiled, index, condition, own, low, t) -> list[Fact]:
+    def _shared_evidence(self, compiled, index, condition, own, low, t, subject) -> list[Fact]:
         found: list[Fact] = []
         for alternative in range(len(condition.shared_by)):
             values = {condition.shared_value(f, alternative) for f in own} - {None}
@@ -339,9 +362,46 @@ class Engine:
                 if not group:
                     continue
                 entries = _in_days(group, low, t)
+                if condition.others_at_risk:
+                    entries = self._subject_and_at_risk(entries, subject, t)
                 if len({e[1].person_id for e in entries}) >= condition.people_at_least:
                     found.extend(e[1] for e in entries)
         return found
+
+    def _subject_and_at_risk(self, entries: list, subject, t: dt.datetime) -> list:
+        """The entries about the subject, and about the other people who were children at
+        risk on the day of `t`."""
+        others = {e[1].person_id for e in entries} - {subject}
+        if not others:
+            return entries
+        risky = self._risky(others, t.date())
+        return [e for e in entries if e[1].person_id == subject or e[1].person_id in risky]
+
+    def _counts_for_others(self, condition: Condition, fact: Fact) -> bool:
+        """Whether a fact can change a shared condition for the OTHER people sharing its
+        value. Under `others_at_risk` only if its person is a child at risk that day: a
+        child who is not at risk joining an adult changes nothing for the adult's other
+        children (and each shared fact costs a look at the whole group otherwise)."""
+        if not condition.others_at_risk:
+            return True
+        return bool(self._risky({fact.person_id}, fact.at.date()))
+
+    def _risky(self, people: set, day: dt.date) -> set:
+        """Which of these people were children at risk on the day, asked of `at_risk`
+        once per person and day."""
+        if self._at_risk is None:
+            from lantern.alerts import facts as fact_source
+
+            self._at_risk = fact_source.risk_history()
+        if day != self._risk_day:
+            self._risk_day, self._risk_known = day, {}
+        known = self._risk_known
+        unknown = sorted(p for p in people if p not in known)
+        if unknown:
+            answered = set(self._at_risk(unknown, day))
+            for person in unknown:
+                known[person] = person in answered
+        return {p for p in people if known[p]}
 
     # ------------------------------------------------------------------ memory
 
@@ -367,10 +427,14 @@ class Engine:
 
 
 def backtest(
-    rules: Iterable[Rule], facts: Iterable[Fact], *, households: Households | None = None
+    rules: Iterable[Rule],
+    facts: Iterable[Fact],
+    *,
+    households: Households | None = None,
+    at_risk: AtRisk | None = None,
 ) -> list[Firing]:
     """Replay facts (in time order) through a fresh engine; every firing, in order."""
-    engine = Engine(rules, households=households)
+    engine = Engine(rules, households=households, at_risk=at_risk)
     firings: list[Firing] = []
     for fact in facts:
         firings.extend(engine.feed(fact))

@@ -1,7 +1,8 @@
 """Where facts enter the rule engine as they arrive: agencies' events (people.services.
-event_record and bulk loads) and completed risk tools (lantern.risk). Each call evaluates
-the rules that watch those kinds of fact, for the people concerned only, and raises or
-adds to alerts, in the caller's transaction.
+event_record and bulk loads), completed risk tools (lantern.risk) and new network links
+(lantern.network.services.report_submit). Each call evaluates the rules that watch those
+kinds of fact, for the people concerned only, and raises or adds to alerts, in the
+caller's transaction.
 
 How one call works, with no recompute of anything else:
 
@@ -11,7 +12,9 @@ How one call works, with no recompute of anything else:
    source (events, risk tools): the same people's facts of the watched kinds within the
    longest window of the rules concerned; for a rule that counts facts shared between
    people (the same adult, the same car), every fact of that kind in the window; for a
-   rule about the children at an address, the facts at the same postcodes.
+   rule about the children at an address, the facts at the same postcodes; for network
+   links, every link in the window touching either end of a new link that a rule counts
+   (the child's other links, and the adult's links to other children).
 3. An engine is primed with the facts before the earliest new one, then fed the new facts
    and the facts already held that happened after them (a record entered late can still
    complete a rule with what came after it), in time order. Only firings that include a
@@ -20,6 +23,10 @@ How one call works, with no recompute of anything else:
    that fired, was looked at and closed, does not fire again for the same person until
    its repeat period has passed (as the back-test counts it). An OPEN alert is not told:
    a new firing adds its new facts to it (services.alert_raise).
+
+A rule that counts the other people around someone only when they are children at risk
+(`others_at_risk`) asks about today: the live flow acts now, on what is known now
+(facts.children_at_risk; a back-test asks about each day it replays).
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+
+from lantern.core import clock
 
 from . import facts as fact_source
 from . import rules as alert_rules
@@ -72,7 +81,11 @@ def _evaluate(rules, new_facts: list[Fact]) -> list:
     if not new_facts:
         return []
     by_address = any(r.subject == "children_at_address" for r in rules)
-    engine = Engine(rules, households=fact_source.children_at if by_address else None)
+    engine = Engine(
+        rules,
+        households=fact_source.children_at if by_address else None,
+        at_risk=_at_risk_now,
+    )
     new_sources = {f.source for f in new_facts}
     held = [f for f in _held_facts(rules, new_facts) if f.source not in new_sources]
     first = min((f.at, f.source) for f in new_facts)
@@ -91,6 +104,13 @@ def _evaluate(rules, new_facts: list[Fact]) -> list:
         if alert not in raised:
             raised.append(alert)
     return raised
+
+
+def _at_risk_now(person_ids, on: dt.date) -> set[int]:
+    """The live flow's answer to "children at risk on the day": what is known today, since
+    the alert is raised today (a link seen last month about a child who became at risk
+    last week still counts)."""
+    return fact_source.children_at_risk(person_ids, clock.today())
 
 
 def _span(rules) -> dt.timedelta:
@@ -122,7 +142,7 @@ def _held_facts(rules, new_facts: list[Fact]) -> list[Fact]:
         return clause
 
     found: list[Fact] = []
-    event_kinds = kinds - {alert_rules.RISK_ASSESSMENT}
+    event_kinds = kinds - {alert_rules.RISK_ASSESSMENT, alert_rules.NETWORK_LINK}
     if event_kinds:
         events = Event.objects.filter(
             concerned(
@@ -141,7 +161,27 @@ def _held_facts(rules, new_facts: list[Fact]) -> list[Fact]:
         if alert_rules.RISK_ASSESSMENT not in shared_kinds:
             assessments = assessments.filter(person_id__in=people)
         found += fact_source.from_assessments(assessments)
+    if alert_rules.NETWORK_LINK in kinds:
+        found += _held_links(rules, new_facts, low, high)
     return found
+
+
+def _held_links(rules, new_facts: list[Fact], low: dt.datetime, high: dt.datetime) -> list:
+    """The links that could complete a rule with the new ones: those touching either end
+    (the person's entity, and the other end) of a new link some rule's condition counts.
+    A new link no condition counts (a child seen at a takeaway, for a rule about adults)
+    reads nothing."""
+    conditions = [c for r in rules for c in r.when if c.kind == alert_rules.NETWORK_LINK]
+    entities = set()
+    for fact in new_facts:
+        if fact.kind == alert_rules.NETWORK_LINK and any(c.matches(fact) for c in conditions):
+            entities.update(fact.details.get(k) for k in ("entity", "other"))
+    entities.discard(None)
+    if not entities:
+        return []
+    return fact_source.links_touching(
+        entities, low=fact_source.local_day(low), high=fact_source.local_day(high)
+    )
 
 
 def _postcode(postcode: str) -> str:
@@ -193,11 +233,17 @@ def history_arrived(*, since: dt.datetime, until: dt.datetime | None = None) -> 
         rules,
         fact_source.history(since=since - _span(rules), until=until, kinds=kinds),
         households=fact_source.households() if by_address else None,
-    )
+    )  # a rule about children at risk reads facts.risk_history() when it first needs it
     return [services.alert_raise(f) for f in firings if f.at >= since]
 
 
 def links_arrived(links) -> list:
-    """Evaluate the rules over new network links (lantern.network). Returns the alerts
-    raised or added to."""
-    return []
+    """Evaluate the rules over new network links (lantern.network Link rows, just saved by
+    network.services). Returns the alerts raised or added to."""
+    links = list(links)
+    if not links:
+        return []
+    rules = _rules_watching({alert_rules.NETWORK_LINK})
+    if not rules:
+        return []
+    return _evaluate(rules, fact_source.from_links(links))

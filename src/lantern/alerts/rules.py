@@ -28,6 +28,7 @@ from lantern.core.datafiles import DataFileError
 RULES_DIR = Path(__file__).parent / "data" / "rules"
 
 RISK_ASSESSMENT = "risk_assessment"  # the kind of fact a completed risk tool becomes
+NETWORK_LINK = "network_link"  # the kind of fact a network link becomes, for each person in it
 STATUSES = ("on", "off")
 SEVERITIES = ("high", "medium")
 SUBJECTS = ("person", "children_at_address")
@@ -56,7 +57,15 @@ RULE_KEYS = (
     "notify",
     "notify_by",
 )
-WHEN_KEYS = ("kind", "at_least", "within_days", "where", "shared_by", "people_at_least")
+WHEN_KEYS = (
+    "kind",
+    "at_least",
+    "within_days",
+    "where",
+    "shared_by",
+    "people_at_least",
+    "others_at_risk",
+)
 TASK_KEYS = ("agency_kind", "text", "due_working_days")
 
 
@@ -79,7 +88,10 @@ class Condition:
     A plain condition needs `at_least` matching facts about the subject. A shared
     condition (`shared_by`) also needs one of those facts to carry a value (e.g. the
     same adult, or the same vehicle) that facts about at least `people_at_least`
-    different people carry within the same days.
+    different people carry within the same days. With `others_at_risk`, the OTHER people
+    count only if they are children at risk on the day the rule is evaluated (the
+    engine's `at_risk` lookup: facts.children_at_risk decides who is); the subject counts
+    whether or not they are.
     """
 
     kind: str
@@ -88,6 +100,7 @@ class Condition:
     where: tuple[tuple[str, tuple], ...] = ()  # (key, allowed values): all must hold
     shared_by: tuple[tuple[str, ...], ...] = ()  # alternatives, each one or more details keys
     people_at_least: int = 2
+    others_at_risk: bool = False
 
     @property
     def within(self) -> dt.timedelta:
@@ -179,8 +192,9 @@ def event_type_codes() -> frozenset[str]:
 
 
 def fact_kinds() -> frozenset[str]:
-    """Every kind of fact a rule may watch: the event types, and completed risk tools."""
-    return event_type_codes() | {RISK_ASSESSMENT}
+    """Every kind of fact a rule may watch: the event types, completed risk tools, and
+    network links (lantern.network)."""
+    return event_type_codes() | {RISK_ASSESSMENT, NETWORK_LINK}
 
 
 @functools.cache
@@ -327,6 +341,11 @@ def _condition(check: _Checker, table: Mapping, number: int, window_days: int) -
     if "people_at_least" in table and not alternatives:
         check.refuse(f"{where}.people_at_least", "only means something with shared_by")
     people = check.number(table, "people_at_least", where, low=2, high=1000, default=2)
+    others_at_risk = table.get("others_at_risk", False)
+    if not isinstance(others_at_risk, bool):
+        check.refuse(f"{where}.others_at_risk", f"must be true or false, not {others_at_risk!r}")
+    if others_at_risk and not alternatives:
+        check.refuse(f"{where}.others_at_risk", "only means something with shared_by")
     return Condition(
         kind=kind,
         at_least=at_least,
@@ -334,6 +353,7 @@ def _condition(check: _Checker, table: Mapping, number: int, window_days: int) -
         where=tuple(cleaned_where),
         shared_by=tuple(alternatives),
         people_at_least=people,
+        others_at_risk=others_at_risk,
     )
 
 

@@ -52,6 +52,7 @@ CONSULTATION = "consultation"
 PAGE_SIZE = 50
 EVENT = "people.event"
 ASSESSMENT = "risk.assessment"
+LINK = "network.link"
 # Who may read the rule back-test report: managers and analysts. Names appear only for
 # people the reader may see; the partnership manager sees totals only.
 REPORT_ROLES = frozenset({"partnership_manager", "team_manager", "police_analyst"})
@@ -217,6 +218,7 @@ def describe_facts(
         model = fact_source.assessment_model()
         if model is not None:
             assessments = model.objects.in_bulk(assessment_ids)
+    links = _links_readable(user, action, [f.source_id for f in facts if f.source_type == LINK])
     agencies = Agency.objects.in_bulk({f.agency_id for f in facts})
     alert_people = {f.alert.person_id for f in facts} if facts else set()
     views, subjects = [], []
@@ -259,9 +261,49 @@ def describe_facts(
             )
             subjects.append(Subject(ASSESSMENT, assessment.pk, f.person_id))
             continue
+        link = links.get(f.source_id) if f.source_type == LINK else None
+        if link is not None:
+            views.append(
+                FactView(
+                    agency=agency,
+                    day=link.last_seen or link.first_seen,
+                    at=f.at,
+                    shown=True,
+                    title=f"Intelligence {link.report.reference}: {link.get_kind_display()}",
+                    summary=f"{link.source.label} and {link.target.label}",
+                    about_someone_else=other,
+                    source=f"{LINK}:{link.pk}",
+                )
+            )
+            subjects.extend(
+                Subject(LINK, link.pk, end.person_id)
+                for end in (link.source, link.target)
+                if end.person_id is not None
+            )
+            continue
         # Not for this reader: the agency and the day, nothing else.
         views.append(FactView(agency=agency, day=local_day(f.at), shown=False))
     return views, subjects
+
+
+def _links_readable(user, action: str, ids: list[int]) -> dict:
+    """The network links among `ids` this reader may see, with both ends (a person at an
+    end only if the reader may see them): lantern.network decides, as alerts build on it."""
+    if not ids or not policy.sees_case_data(user):
+        return {}
+    from lantern.network import selectors as network
+
+    found = (
+        network.links_visible_to(user, action)
+        .filter(pk__in=ids)
+        .select_related("report", "source__person", "target__person")
+    )
+    found = list(found)
+    ends = {e.pk: e for link in found for e in (link.source, link.target)}
+    readable = network.readable_entities(user, ends)
+    return {
+        link.pk: link for link in found if link.source_id in readable and link.target_id in readable
+    }
 
 
 # ---------------------------------------------------------------- the inbox
