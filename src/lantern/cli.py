@@ -56,6 +56,11 @@ def demo(argv: list[str]) -> int:
     if not LinkRun.objects.exists():
         print("Linking the agencies' records into people (record linkage)...")
         call_command("link")
+    from lantern.network.models import IntelligenceReport
+
+    if not IntelligenceReport.objects.exists():
+        print("Taking the police's sightings and findings into the network...")
+        call_command("network_ingest")
     from lantern.synth.demo_access import demo_allocations_ensure
 
     sign_ins = demo_users_ensure(today=clock.today())

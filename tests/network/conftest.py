@@ -9,7 +9,13 @@ import pytest
 
 from lantern.access import policy
 from lantern.network import services
-from lantern.network.models import Entity, IntelligenceReport, Link
+from lantern.network.models import (
+    AnalysisRun,
+    Entity,
+    IntelligenceReport,
+    Link,
+    SharedSummary,
+)
 from lantern.people.models import Person
 
 from ..conftest import TEST_TODAY, _persona
@@ -18,6 +24,18 @@ police_analyst = _persona("police.analyst")
 TODAY = TEST_TODAY
 ADULT_BORN_BEFORE = dt.date(TODAY.year - 20, 1, 1)
 CHILD_BORN_AFTER = dt.date(TODAY.year - 15, 1, 1)
+
+
+@pytest.fixture
+def empty_network(db):
+    """The test borough's network emptied (seeding took the police's events into it), for
+    tests that build a network of their own and count exactly what they built."""
+    SharedSummary.links.through.objects.all().delete()
+    SharedSummary.objects.all().delete()
+    Link.objects.all().delete()
+    IntelligenceReport.objects.all().delete()
+    Entity.objects.all().delete()
+    AnalysisRun.objects.all().delete()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from lantern.partners.models import Agency
 from lantern.synth.demo import DEMO_USERS
 from tests.accounts.helpers import sign_in_verified
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_network")]
 
 RECORD_TYPES = ("intelligence", "intelligence_summary")
 SENSITIVITIES = ("normal", "restricted", "sealed")

@@ -15,7 +15,7 @@ from tests.accounts.helpers import sign_in_verified
 
 from .conftest import TODAY, link_unseen, person, record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_network")]
 
 REPORTS = "/api/v1/network/reports/"
 
@@ -84,7 +84,7 @@ def test_a_report_is_recorded_and_read_back(client, police_officer, police_child
     assert found["links"][1]["target"]["label"] == "Station Hotel, Canal Street, KF1 2AB"
     assert found["links"][1]["first_seen"] == "2026-10-01"
     assert Entity.objects.get(pk=car["id"]).details == {"colour": "silver"}
-    collected = AuditEvent.objects.get(operation="network.report.submit")
+    collected = AuditEvent.objects.filter(operation="network.report.submit").latest("id")
     assert collected.action == "collection" and collected.detail["origin"] == "api"
     # read back on its own
     again = client.get(f"{REPORTS}{report.pk}/")

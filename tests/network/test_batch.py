@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from lantern.network.batch import REQUIRED, BatchError, reports_load, template_csv
 from lantern.network.models import Entity, IntelligenceReport, Link
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_network")]
 
 REPORT = {
     "observed_on": "2026-10-28",

@@ -12,7 +12,7 @@ from lantern.network.models import Entity, Link
 
 from .conftest import link_unseen, person, record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_network")]
 
 
 def vehicle(ref, value="AB12 CDE"):

@@ -18,7 +18,7 @@ from lantern.partners.models import Agency
 
 from .conftest import TODAY, person, record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_network")]
 
 
 def vehicle(ref, value):

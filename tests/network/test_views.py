@@ -21,7 +21,7 @@ from tests.accounts.helpers import sign_in_verified
 
 from .conftest import link_unseen, person, record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_network")]
 
 
 def vehicle(ref, value="AB12 CDE"):

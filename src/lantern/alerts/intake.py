@@ -225,16 +225,28 @@ def history_arrived(*, since: dt.datetime, until: dt.datetime | None = None) -> 
     from .engine import backtest
 
     rules = alert_rules.active()
-    if not rules:
-        return []
-    kinds = set().union(*(r.watches for r in rules))
-    by_address = any(r.subject == "children_at_address" for r in rules)
-    firings = backtest(
-        rules,
-        fact_source.history(since=since - _span(rules), until=until, kinds=kinds),
-        households=fact_source.households() if by_address else None,
-    )  # a rule about children at risk reads facts.risk_history() when it first needs it
-    return [services.alert_raise(f) for f in firings if f.at >= since]
+    # Rules that count other children at risk read the alerts the others raise: they are
+    # replayed second, over the alerts the first pass raised, so that a second run finds
+    # nothing new.
+    first = [r for r in rules if not _reads_risk(r)]
+    second = [r for r in rules if _reads_risk(r)]
+    raised = []
+    for part in (first, second):
+        if not part:
+            continue
+        kinds = set().union(*(r.watches for r in part))
+        by_address = any(r.subject == "children_at_address" for r in part)
+        firings = backtest(
+            part,
+            fact_source.history(since=since - _span(part), until=until, kinds=kinds),
+            households=fact_source.households() if by_address else None,
+        )  # a rule about children at risk reads facts.risk_history() when it first needs it
+        raised += [services.alert_raise(f) for f in firings if f.at >= since]
+    return raised
+
+
+def _reads_risk(rule) -> bool:
+    return any(c.others_at_risk for c in rule.when)
 
 
 def links_arrived(links) -> list:

@@ -249,17 +249,41 @@ def _check_report(data: ReportInput) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def report_submit(
-    *, actor, data: ReportInput, origin: str = Origin.FORM, origin_event=None
-) -> IntelligenceReport:
+def report_submit(*, actor, data: ReportInput, origin: str = Origin.FORM) -> IntelligenceReport:
     """Record an intelligence report: its entities (matched to those already held), its
     links, the analysis kept current, audited as a collection."""
     if not may_record_intelligence(actor):
         refuse("agency", "Only the police record intelligence reports")
+    return _record(actor=actor, agency=actor.agency, data=data, origin=origin)
+
+
+@transaction.atomic
+def report_from_event(*, event, data: ReportInput, tell_alerts: bool = True) -> IntelligenceReport:
+    """Record the intelligence in an agency's own recorded event (a police sighting, a child
+    found with an adult): the event's agency holds it, at the event's sensitivity, with no
+    one as its submitter. Taken once per event: a second call returns the first report.
+    People come as `EntityInput.person`, already known from the event. Events taken in
+    bulk (a seeded borough, a backlog) leave the alert rules to `lantern alerts_raise`,
+    which replays them with everything else (`tell_alerts=False`)."""
+    existing = IntelligenceReport.objects.filter(origin_event=event).first()
+    if existing is not None:
+        return existing
+    data.sensitivity = event.sensitivity
+    return _record(
+        actor=None,
+        agency=event.source_record.agency,
+        data=data,
+        origin=Origin.EVENT,
+        origin_event=event,
+        tell_alerts=tell_alerts,
+    )
+
+
+def _record(*, actor, agency, data: ReportInput, origin: str, origin_event=None, tell_alerts=True):
     source_evaluation, assessment, handling = _check_report(data)
     report = IntelligenceReport.objects.create(
         reference=_next_reference(),
-        agency=actor.agency,
+        agency=agency,
         submitted_by=actor,
         submitted_at=clock.now(),
         observed_on=data.observed_on,
@@ -309,7 +333,8 @@ def report_submit(
             "links": len(links),
         },
     )
-    _tell_alerts(links)
+    if tell_alerts:
+        _tell_alerts(links)
     return report
 
 

@@ -432,6 +432,9 @@ def event_record(
     from lantern.alerts import intake
 
     intake.events_arrived([event])
+    from lantern.network.intake import events_taken  # and the police's facts, the network
+
+    events_taken([event])
     return event
 
 

@@ -27,6 +27,18 @@ two years of the borough's history (`YEARS`):
   escalates the way the planted escalations do. The incident's address is in its place,
   as the police record it.
 
+- Where missing children are found, and cars the police notice (the network's noise,
+  `NETWORK_*`): a missing child who is not planted is found, about half the time
+  (`FOUND_AT_A_PLACE`), at a named public place, the bus station or the shopping centre,
+  now and then a takeaway or the recreation ground where the planted groups also meet
+  (a runaway from care returns to the same haunt, `SAME_HAUNT`); and the police note, in
+  an intelligence report, an adult nobody planted seen driving a car near such a place
+  (`CAR_SIGHTINGS_PER_POLICE_ADULT_YEAR`: taxi drivers at the taxi office, drivers
+  collecting takeaways). These put innocent children and adults on the same places as
+  the planted groups, so that finding the groups, and not inventing others, means
+  something. Where a child is found is drawn from a generator of its own, so the events
+  and their dates stay exactly as they were; only the sightings are new events.
+
 Nothing here adds a record or a person, only events, so the borough's records (and the
 linkage benchmarks that count them) stay as they were. Missing episodes and domestic
 incidents go on police records, and the police hold a record of only a few people
@@ -57,6 +69,34 @@ ED_CLUSTERS_PER_CHILD_YEAR = 0.008
 ABSENCE_RUNS_PER_SECONDARY_PUPIL_YEAR = 0.05
 DOMESTIC_HOUSEHOLDS_YEAR = 0.025
 DOMESTIC_REPEAT = 0.35
+FOUND_AT_A_PLACE = 0.5
+SAME_HAUNT = 0.7
+CAR_SIGHTINGS_PER_POLICE_ADULT_YEAR = 0.01
+
+# Where a missing child nobody planted is found, with weights: mostly ordinary public
+# places; now and then one of the places of concern (names.PLACES_OF_CONCERN) where
+# teenagers also go for innocent reasons.
+FOUND_PLACES = [
+    ("open_space", "Kestrelford bus station", 5),
+    ("shop", "Westgate shopping centre", 4),
+    ("open_space", "Canal Side towpath", 2),
+    ("open_space", "Thornbury Park", 3),
+    ("other", "Kestrelford railway station", 3),
+    ("takeaway", "Golden Grill takeaway, Market Street", 1),
+    ("takeaway", "Pizza Palace, Station Road", 1),
+    ("open_space", "Underbank recreation ground", 1),
+]
+# Where the police notice a car nobody planted, with weights.
+SIGHTING_PLACES = [
+    ("taxi_base", "Vale Cars taxi office, Victoria Road", 4),
+    ("takeaway", "Golden Grill takeaway, Market Street", 3),
+    ("takeaway", "Pizza Palace, Station Road", 3),
+    ("hotel", "Station Lodge Hotel, Canal Side", 1),
+    ("open_space", "Kestrelford bus station", 2),
+    ("shop", "Westgate shopping centre", 2),
+    ("other", "Kestrelford railway station", 2),
+]
+VRM_LETTERS = "ABCDEFGHJKLMNOPRSTUVWXYZ"
 
 POLICE = "northmoor-police"
 NHS = "kestrelford-nhs"
@@ -110,6 +150,7 @@ class Background:
         school_codes: Collection[str],
     ):
         self.rng = random.Random(seed * 1_000_003 + 11)
+        self.places_rng = random.Random(seed * 1_000_003 + 17)  # the network's noise
         self.today = today
         self.event = event
         self.school_codes = set(school_codes)
@@ -133,6 +174,22 @@ class Background:
 
     def _school(self, records: dict) -> tuple[int, int] | None:
         return next((v for k, v in records.items() if k in self.school_codes), None)
+
+    def found_place(self) -> tuple[str, str] | None:
+        """Where a missing child nobody planted was found: (place type, name), or None
+        (came home, or found at a friend's)."""
+        rng = self.places_rng
+        if rng.random() >= FOUND_AT_A_PLACE:
+            return None
+        place_type, name, _ = rng.choices(FOUND_PLACES, weights=[p[2] for p in FOUND_PLACES])[0]
+        return place_type, name
+
+    def missing_details(self, details: dict, found: tuple[str, str] | None) -> dict:
+        """A missing episode's details, with where the child was found when known."""
+        if found is None:
+            return details
+        self.counts["missing_found_at_a_place"] += 1
+        return {**details, "found_at": found[1], "place_type": found[0]}
 
     # ---------------------------------------------------------------- the household
     def household(
@@ -162,6 +219,7 @@ class Background:
         adults = [p for p in people if p.role == "adult"]
         self.counts["households"] += 1
         with_record = [a for a in adults if POLICE in placed.get(a.key, {})]
+        self._car_sightings(with_record, placed)
         if with_record:
             share = 1 - (1 - POLICE_RECORD_ADULT) ** len(adults)
             if self.rng.random() < rate_for(DOMESTIC_HOUSEHOLDS_YEAR, share):
@@ -176,8 +234,12 @@ class Background:
         first = self._when(latest_back=latest, earliest_back=40)
         summary = self.rng.choice(RUNAWAY_SUMMARIES)
         days = sorted(self.rng.sample(range(0, 35), self.rng.choice([2, 2, 3, 4])))
-        for offset in days:
+        haunt = self.found_place()
+        for number, offset in enumerate(days):
             start = first + dt.timedelta(days=offset, hours=self.rng.randrange(-3, 4))
+            found = haunt
+            if number and self.places_rng.random() >= SAME_HAUNT:
+                found = self.found_place()
             self.event(
                 records[POLICE][0],
                 PlannedEvent(
@@ -186,7 +248,10 @@ class Background:
                     start,
                     summary,
                     ended_at=start + dt.timedelta(hours=self.rng.randrange(4, 30)),
-                    details={"risk_grade": self.rng.choice(["low", "medium", "medium"])},
+                    place=found[1] if found else "",
+                    details=self.missing_details(
+                        {"risk_grade": self.rng.choice(["low", "medium", "medium"])}, found
+                    ),
                 ),
             )
         if self._school(records) and self.rng.random() < RUNAWAY_ALSO_ABSENT:
@@ -231,6 +296,46 @@ class Background:
                     first + dt.timedelta(days=offset, minutes=self.rng.randrange(-300, 300)),
                     illness,
                     postcode=person.home.postcode,
+                ),
+            )
+
+    def _car_sightings(self, adults: list[Individual], placed: dict) -> None:
+        """An adult nobody planted, seen driving a car near a busy place (the network's
+        noise: drawn from its own generator, after everything else in the household)."""
+        rng = self.places_rng
+        for adult in adults:
+            if rng.random() >= CAR_SIGHTINGS_PER_POLICE_ADULT_YEAR * YEARS:
+                continue
+            self.counts["car_sightings"] += 1
+            vehicle = (
+                rng.choice(VRM_LETTERS)
+                + rng.choice(VRM_LETTERS)
+                + f"{rng.randrange(10, 75):02d} "
+                + "".join(rng.choice(VRM_LETTERS) for _ in range(3))
+            )
+            place_type, name, _ = rng.choices(
+                SIGHTING_PLACES, weights=[p[2] for p in SIGHTING_PLACES]
+            )[0]
+            back = rng.randrange(1, DAYS)
+            minutes = rng.randrange(24 * 60)
+            when = dt.datetime.combine(
+                self.today - dt.timedelta(days=back),
+                dt.time(minutes // 60, minutes % 60),
+                tzinfo=dt.UTC,
+            )
+            self.event(
+                placed[adult.key][POLICE][0],
+                PlannedEvent(
+                    "",
+                    "intelligence_report",
+                    when,
+                    f"Seen driving {vehicle} near {name}; nothing further known",
+                    place=name,
+                    details={
+                        "vehicle": vehicle,
+                        "place_type": place_type,
+                        "grading": rng.choice(["B2", "B3", "C3"]),
+                    },
                 ),
             )
 

@@ -160,7 +160,7 @@ class ScenarioPlanner:
                     self._at(day, rng.randrange(18, 26)),
                     f"Seen driving {vehicle} near {place} with teenagers in the car",
                     place=place,
-                    details={"vehicle": vehicle, "grading": "B2", "group": group.code},
+                    details={"vehicle": vehicle, "grading": "B2"},
                 ),
             )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -128,6 +129,8 @@ class SeedSummary:
     events: int
     scenarios: int
     seconds: float
+    network_reports: int = 0
+    network_seconds: float = 0.0
 
 
 def _match_keys_build() -> None:
@@ -175,6 +178,7 @@ def borough_seed(
         loader = _Loader(Borough(people=people, seed=seed, today=today), progress)
         loader.run()
         _match_keys_build()
+        network = network_seed()
         access_seed(rng=loader.rng, today=today)
         from lantern.audit.services import audit_record
 
@@ -206,7 +210,20 @@ def borough_seed(
         events=loader.events.written,
         scenarios=len(loader.scenarios),
         seconds=(clock.now() - started).total_seconds(),
+        network_reports=network[0],
+        network_seconds=network[1],
     )
+
+
+def network_seed() -> tuple[int, float]:
+    """Take the police's events into the network, as they would have been taken one by
+    one had they been recorded live, then analyse its groups: (reports, seconds)."""
+    from lantern.network import analysis, intake
+
+    started = time.perf_counter()
+    taken = intake.events_taken(intake.events_not_taken(), tell_alerts=False)
+    analysis.recompute()
+    return len(taken.reports), time.perf_counter() - started
 
 
 def access_seed(*, rng: random.Random, today: dt.date) -> None:
@@ -683,6 +700,7 @@ class _Loader:
                     )
                 if 12 <= age <= 17 and rng.random() < 0.15:
                     start = b.when(days_back=900, min_days=3)
+                    found = self.background.found_place()  # its own generator
                     self.event(
                         police[0],
                         PlannedEvent(
@@ -691,7 +709,10 @@ class _Loader:
                             start,
                             "Reported missing by a parent; found safe",
                             ended_at=start + dt.timedelta(hours=rng.randrange(3, 30)),
-                            details={"risk_grade": rng.choice(["low", "low", "medium"])},
+                            place=found[1] if found else "",
+                            details=self.background.missing_details(
+                                {"risk_grade": rng.choice(["low", "low", "medium"])}, found
+                            ),
                         ),
                     )
             council = records.get("kestrelford-childrens-services")

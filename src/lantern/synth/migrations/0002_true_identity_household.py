@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('synth', '0001_initial'),
+        ("synth", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trueidentity',
-            name='household',
-            field=models.PositiveIntegerField(default=0, help_text='The household the individual lived in: siblings and twins share one.'),
+            model_name="trueidentity",
+            name="household",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="The household the individual lived in: siblings and twins share one.",
+            ),
         ),
     ]
