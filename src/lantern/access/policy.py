@@ -43,12 +43,18 @@ RECORD_TYPES = (
     "referral",
     "intelligence",
     "intelligence_summary",
+    "investigation",
+    "bail_condition",
 )
-# Records an agency holds as a whole, not through a person: network intelligence reports,
-# and the summaries of them shared with another agency. Only holds_record reaches them.
+# Records an agency holds as a whole, not through a person: network intelligence reports
+# and the summaries of them shared with another agency; investigations, and the bail
+# conditions the police share with an agency that needs them. Only holds_record reaches
+# them.
 AGENCY_RECORD_TYPES = {
     "intelligence": ("network", "IntelligenceReport"),
     "intelligence_summary": ("network", "SharedSummary"),
+    "investigation": ("justice", "Investigation"),
+    "bail_condition": ("justice", "BailCondition"),
 }
 SENSITIVITIES = tuple(Sensitivity.values)
 
@@ -382,6 +388,11 @@ def _holds_agency_record(user, record_type: str, record) -> bool:
         return record.agency_id == user.agency.pk or (
             record.recipient_id == user.agency.pk and record.withdrawn_at is None
         )
+    if record_type == "bail_condition":
+        return (
+            record.agency_id == user.agency.pk
+            or record.shared_with.filter(pk=user.agency.pk).exists()
+        )
     return record.agency_id == user.agency.pk
 
 
@@ -427,6 +438,11 @@ def agency_record_q(user, action: str, record_type: str, prefix: str = "") -> Q:
     if record_type == "intelligence_summary":
         held = Q(**{f"{prefix}agency": user.agency}) | Q(
             **{f"{prefix}recipient": user.agency, f"{prefix}withdrawn_at__isnull": True}
+        )
+    elif record_type == "bail_condition":
+        shared = apps.get_model(*AGENCY_RECORD_TYPES[record_type]).shared_with.through
+        held = Q(**{f"{prefix}agency": user.agency}) | Q(
+            Exists(shared.objects.filter(bailcondition=OuterRef(f"{prefix}pk"), agency=user.agency))
         )
     else:
         held = Q(**{f"{prefix}agency": user.agency})

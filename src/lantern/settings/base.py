@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lantern.risk",
     "lantern.alerts",
     "lantern.network",
+    "lantern.justice",
     "lantern.synth",
     "lantern.web",
     "lantern.api",

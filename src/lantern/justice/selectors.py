@@ -1,0 +1,372 @@
+"""Reads of operations, investigations and court outcomes, under the access policy.
+
+Operation totals are counts, not records about anyone: the partnership and the
+independent scrutineer see them. Everything else (an investigation, its court cases,
+counts and victims) is held by the police force running the operation; bail conditions
+also by an agency the police shared them with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from lantern.access import policy
+from lantern.audit.services import Subject, audit_record
+from lantern.core import clock
+
+from . import outcomes, reference
+from .models import (
+    Arrest,
+    BailCondition,
+    Charge,
+    CourtCase,
+    Investigation,
+    Operation,
+    Plea,
+    Sentence,
+    SentenceKind,
+    Verdict,
+    Victim,
+    VictimDuty,
+)
+
+CONSULTATION = "consultation"
+
+# What each total counts, in the words the operation's reports use.
+DEFINITIONS = {
+    "arrests": "Arrests made on or before the day, counting a person arrested twice twice.",
+    "people_charged": "People charged with at least one count on or before the day, each "
+    "counted once however many counts or cases.",
+    "people_convicted": "People convicted on at least one count on or before the day (by a "
+    "guilty plea or a guilty verdict), each counted once however many counts.",
+    "convictions": "Counts on which someone was convicted on or before the day.",
+    "custodial_years": "The effective custodial terms passed on or before the day, added up "
+    "over every defendant's case, in years: within a case consecutive terms add and "
+    "concurrent terms do not; a life sentence counts its minimum term. Suspended sentences "
+    "are not custody.",
+    "life_sentences": "Counts on which a life sentence was passed on or before the day.",
+    "active_investigations": "Investigations opened on or before the day and not closed by it.",
+    "victims_identified": "Victims identified on or before the day, each counted once per "
+    "investigation.",
+    "victims_engaged": "Of those, victims who had chosen to take part by the day and had not "
+    "withdrawn.",
+}
+
+
+@dataclass
+class Totals:
+    as_at: dt.date
+    arrests: int = 0
+    people_charged: int = 0
+    people_convicted: int = 0
+    convictions: int = 0
+    custodial_months: int = 0
+    life_sentences: int = 0
+    active_investigations: int = 0
+    victims_identified: int = 0
+    victims_engaged: int = 0
+
+    @property
+    def custodial_years(self) -> float:
+        return round(self.custodial_months / 12, 1)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(label, value, definition) in the order the page shows them."""
+        labels = [
+            ("arrests", "Arrests", self.arrests),
+            ("people_charged", "People charged", self.people_charged),
+            ("people_convicted", "People convicted", self.people_convicted),
+            ("convictions", "Convictions (counts)", self.convictions),
+            ("custodial_years", "Custodial sentences (years, effective)", self.custodial_years),
+            ("life_sentences", "Life sentences", self.life_sentences),
+            ("active_investigations", "Active investigations", self.active_investigations),
+            ("victims_identified", "Victims identified", self.victims_identified),
+            ("victims_engaged", "Victims engaged", self.victims_engaged),
+        ]
+        return [(label, f"{value:,}", DEFINITIONS[key]) for key, label, value in labels]
+
+
+def _convicted_by(as_at: dt.date) -> Q:
+    return Q(plea=Plea.GUILTY, plea_on__lte=as_at) | Q(
+        verdict=Verdict.GUILTY, verdict_on__lte=as_at
+    )
+
+
+def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[int, Totals]:
+    """Each operation's totals as at a day, with a handful of grouped queries however
+    many operations, investigations and counts there are."""
+    as_at = as_at or clock.today()
+    ops = Operation.objects.all() if operations is None else operations
+    op_ids = list(ops.values_list("pk", flat=True))
+    totals = {pk: Totals(as_at=as_at) for pk in op_ids}
+
+    def grouped(queryset, path: str, **aggregate):
+        return queryset.filter(**{f"{path}__in": op_ids}).values(path).annotate(**aggregate)
+
+    for row in grouped(
+        Arrest.objects.filter(arrested_on__lte=as_at), "investigation__operation", n=Count("pk")
+    ):
+        totals[row["investigation__operation"]].arrests = row["n"]
+    op_path = "court_case__investigation__operation"
+    person_path = "court_case__defendant__person"
+    for row in grouped(
+        Charge.objects.filter(charged_on__lte=as_at),
+        op_path,
+        n=Count(person_path, distinct=True),
+    ):
+        totals[row[op_path]].people_charged = row["n"]
+    for row in grouped(
+        Charge.objects.filter(_convicted_by(as_at)),
+        op_path,
+        people=Count(person_path, distinct=True),
+        counts=Count("pk"),
+    ):
+        totals[row[op_path]].people_convicted = row["people"]
+        totals[row[op_path]].convictions = row["counts"]
+    for row in grouped(
+        Investigation.objects.filter(opened_on__lte=as_at).filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=as_at)
+        ),
+        "operation",
+        n=Count("pk"),
+    ):
+        totals[row["operation"]].active_investigations = row["n"]
+    engaged = Q(engaged_on__lte=as_at) & (
+        Q(disengaged_on__isnull=True) | Q(disengaged_on__gt=as_at)
+    )
+    for row in grouped(
+        Victim.objects.filter(identified_on__lte=as_at),
+        "investigation__operation",
+        n=Count("pk"),
+        engaged=Count("pk", filter=engaged),
+    ):
+        totals[row["investigation__operation"]].victims_identified = row["n"]
+        totals[row["investigation__operation"]].victims_engaged = row["engaged"]
+    _custody(totals, op_ids, as_at)
+    return totals
+
+
+def _custody(totals: dict[int, Totals], op_ids: list[int], as_at: dt.date) -> None:
+    """Effective custodial terms: each case's consecutive chains, added over the cases."""
+    rows = (
+        Sentence.objects.filter(
+            kind__in=(SentenceKind.CUSTODY, SentenceKind.LIFE),
+            sentenced_on__lte=as_at,
+            charge__court_case__investigation__operation__in=op_ids,
+        )
+        .values_list(
+            "charge__court_case__investigation__operation",
+            "charge__court_case",
+            "charge_id",
+            "kind",
+            "term_months",
+            "minimum_term_months",
+            "consecutive_to_id",
+        )
+        .iterator(chunk_size=5000)
+    )
+    cases: dict[tuple[int, int], dict[int, outcomes.Term]] = defaultdict(dict)
+    for op, case, charge, kind, term, minimum, after in rows:
+        life = kind == SentenceKind.LIFE
+        cases[(op, case)][charge] = outcomes.Term(
+            charge, (minimum if life else term) or 0, after, life
+        )
+        if life:
+            totals[op].life_sentences += 1
+    for (op, _case), terms in cases.items():
+        # A consecutive sentence runs after another count's, passed on or before the day.
+        present = {c: t for c, t in terms.items()}
+        for c, t in list(present.items()):
+            if t.consecutive_to is not None and t.consecutive_to not in present:
+                present[c] = outcomes.Term(c, t.months, None, t.life)
+        totals[op].custodial_months += outcomes.effective_months(present)
+
+
+def operation_totals(*, operation: Operation, as_at: dt.date | None = None) -> Totals:
+    return operations_totals(as_at=as_at, operations=Operation.objects.filter(pk=operation.pk))[
+        operation.pk
+    ]
+
+
+# ---------------------------------------------------------------- records, as the police see them
+def investigations_visible_to(user, action: str = "view"):
+    return policy.agency_records_visible_to(user, action, "investigation")
+
+
+def _audit(user, operation: str, purpose: str, people, records=(), action=CONSULTATION):
+    audit_record(
+        actor=user,
+        action=action,
+        operation=operation,
+        purpose=purpose,
+        subjects=[Subject("people.person", p, p) for p in sorted(set(people))]
+        + [Subject.of(r) for r in records],
+    )
+
+
+def investigation_get(*, user, pk, action: str = "view") -> Investigation:
+    """One investigation with its people, audited; Investigation.DoesNotExist (a 404)
+    for anyone the policy does not let see it."""
+    try:
+        found = investigations_visible_to(user, action).select_related("operation").get(pk=int(pk))
+    except (TypeError, ValueError) as exc:
+        raise Investigation.DoesNotExist from exc
+    found.suspect_list = list(found.suspects.select_related("person").order_by("pk"))
+    found.victim_list = list(found.victims.select_related("person").order_by("pk"))
+    found.case_list = list(found.court_cases.select_related("defendant__person").order_by("pk"))
+    found.arrest_list = list(
+        found.arrests.select_related("suspect__person").order_by("arrested_on")
+    )
+    people = [s.person_id for s in found.suspect_list] + [v.person_id for v in found.victim_list]
+    _audit(
+        user, f"justice.investigation.{action}", f"Investigation {found.reference}", people, [found]
+    )
+    return found
+
+
+@dataclass
+class CountView:
+    charge: Charge
+    offence: str
+    outcome: str
+    sentence: str
+
+
+@dataclass
+class TimelineEntry:
+    on: dt.date
+    what: str
+    counts: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CaseView:
+    case: CourtCase
+    counts: list[CountView]
+    timeline: list[TimelineEntry]
+    effective: str
+    duties: list[VictimDuty]
+
+
+def _outcome(charge: Charge) -> str:
+    if charge.plea == Plea.GUILTY:
+        return f"Convicted: pleaded guilty on {charge.plea_on:%d %B %Y}"
+    if charge.verdict == Verdict.GUILTY:
+        how = "unanimously" if charge.unanimous else f"by a majority of {charge.majority}"
+        return f"Convicted: found guilty {how} on {charge.verdict_on:%d %B %Y}"
+    if charge.verdict == Verdict.NOT_GUILTY:
+        return f"Acquitted: found not guilty on {charge.verdict_on:%d %B %Y}"
+    if charge.verdict == Verdict.NO_VERDICT:
+        return "No verdict: the jury could not agree"
+    if charge.plea == Plea.NOT_GUILTY:
+        return f"Denied: pleaded not guilty on {charge.plea_on:%d %B %Y}; no verdict yet"
+    return "No plea yet"
+
+
+def _sentence_words(sentence: Sentence | None, numbers: dict[int, int]) -> str:
+    if sentence is None:
+        return ""
+    if sentence.kind == SentenceKind.LIFE:
+        words = f"Life, minimum term {outcomes.describe_months(sentence.minimum_term_months)}"
+    elif sentence.kind in (SentenceKind.CUSTODY, SentenceKind.SUSPENDED):
+        words = f"{sentence.get_kind_display()}: {outcomes.describe_months(sentence.term_months)}"
+    else:
+        words = sentence.get_kind_display()
+    if sentence.custodial:
+        words += (
+            f", consecutive to count {numbers[sentence.consecutive_to_id]}"
+            if sentence.consecutive_to_id
+            else ", concurrent"
+        )
+    return words + (f" ({sentence.description})" if sentence.description else "")
+
+
+def case_view(*, user, pk, action: str = "view") -> CaseView:
+    """One defendant's case: each count's offence, plea, verdict and sentence, the
+    effective term, the timeline, and the victims' duties; audited."""
+    try:
+        case = (
+            CourtCase.objects.select_related("investigation", "defendant__person")
+            .filter(investigation__in=investigations_visible_to(user, action))
+            .get(pk=int(pk))
+        )
+    except (TypeError, ValueError) as exc:
+        raise CourtCase.DoesNotExist from exc
+    charges = list(case.charges.select_related("sentence").order_by("number"))
+    numbers = {c.pk: c.number for c in charges}
+    counts = [
+        CountView(
+            charge=c,
+            offence=reference.offence_title(c.offence),
+            outcome=_outcome(c),
+            sentence=_sentence_words(getattr(c, "sentence", None), numbers),
+        )
+        for c in charges
+    ]
+    terms = {
+        c.pk: outcomes.Term(
+            c.pk,
+            c.sentence.term_months or c.sentence.minimum_term_months or 0,
+            c.sentence.consecutive_to_id,
+            c.sentence.kind == SentenceKind.LIFE,
+        )
+        for c in charges
+        if hasattr(c, "sentence") and c.sentence.custodial
+    }
+    months = outcomes.effective_months(terms)
+    life = any(t.life for t in terms.values())
+    effective = ""
+    if terms:
+        effective = outcomes.describe_months(months)
+        if life:
+            effective = f"Life, with {effective} to serve before parole may be considered"
+    timeline = _timeline(case, charges)
+    duties = list(
+        VictimDuty.objects.filter(victim__investigation=case.investigation)
+        .select_related("victim__person")
+        .order_by("triggered_at", "pk")
+    )
+    people = [case.defendant.person_id] + [d.victim.person_id for d in duties]
+    _audit(user, f"justice.case.{action}", f"Court case {case.reference}", people, [case])
+    return CaseView(case=case, counts=counts, timeline=timeline, effective=effective, duties=duties)
+
+
+def _timeline(case: CourtCase, charges: list[Charge]) -> list[TimelineEntry]:
+    entries: dict[tuple[dt.date, str], list[int]] = defaultdict(list)
+    for c in charges:
+        entries[(c.charged_on, "Charged")].append(c.number)
+        if c.plea_on:
+            entries[(c.plea_on, f"Pleaded {c.get_plea_display().lower()}")].append(c.number)
+        if c.verdict_on:
+            entries[(c.verdict_on, f"Verdict: {c.get_verdict_display().lower()}")].append(c.number)
+        sentence = getattr(c, "sentence", None)
+        if sentence is not None:
+            entries[(sentence.sentenced_on, "Sentenced")].append(c.number)
+    found = [TimelineEntry(on, what, sorted(numbers)) for (on, what), numbers in entries.items()]
+    today = clock.today()
+    hearings = [
+        TimelineEntry(
+            h.on, f"{h.get_kind_display()} at {h.court}" + (" (listed)" if h.on > today else "")
+        )
+        for h in case.hearings.all()
+    ]
+    # On one day, the hearing first, then what happened at it.
+    return sorted(hearings + found, key=lambda e: (e.on, e not in hearings, e.what))
+
+
+def bail_for_person(*, user, person) -> list[BailCondition]:
+    """Bail conditions on a person that the user may see (the police's own, or shared
+    with the user's agency to protect a child), current first; audited."""
+    found = list(
+        policy.agency_records_visible_to(user, "view", "bail_condition")
+        .filter(suspect__person=person)
+        .select_related("suspect__investigation")
+        .order_by("-starts_on")
+    )
+    if found:
+        _audit(user, "justice.bail.view", "Bail conditions", [person.pk], found)
+    return found
