@@ -32,7 +32,6 @@ found the child and with whom: A1P (`OFFICERS_OWN`), a professional source with 
 to doubt it who saw it themselves. The report's sensitivity is the event's.
 
 Places: a place's type comes from `details["place_type"]` when the event gives one, else
-from the places the synthetic borough knows (`synth.names.PLACES_OF_CONCERN`), else
 "other".
 
 Taking an event twice does nothing: each event gives at most one report
@@ -171,22 +170,8 @@ def _grading(event: Event) -> str:
     return UNGRADED
 
 
-_place_types: dict[str, str] | None = None
-
-
-def _place_type(name: str, given: str = "") -> str:
-    global _place_types
-    if given in PlaceType.values:
-        return given
-    if _place_types is None:
-        from lantern.synth.names import PLACES_OF_CONCERN  # the borough's known places
-
-        _place_types = {normalise.location(n)[0]: t for t, n in PLACES_OF_CONCERN}
-    try:
-        key = normalise.location(name)[0]
-    except ValueError:
-        return PlaceType.OTHER
-    return _place_types.get(key, PlaceType.OTHER)
+def _place_type(given: str = "") -> str:
+    return given if given in PlaceType.values else PlaceType.OTHER
 
 
 class _Facts:
@@ -245,7 +230,7 @@ def _place(facts: _Facts, name, postcode: str = "", place_type: str = "") -> str
             kind=EntityKind.LOCATION,
             value=name,
             postcode=postcode,
-            place_type=_place_type(name, place_type),
+            place_type=_place_type(place_type),
         )
     )
 

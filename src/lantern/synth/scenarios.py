@@ -151,7 +151,7 @@ class ScenarioPlanner:
         self.planted.add(adult.key)
         for vehicle in group.vehicles:
             day = group.start + dt.timedelta(days=rng.randrange(0, 300))
-            place = rng.choice(group.places)[1]
+            place_type, place = rng.choice(group.places)
             loader.event(
                 police,
                 PlannedEvent(
@@ -160,7 +160,7 @@ class ScenarioPlanner:
                     self._at(day, rng.randrange(18, 26)),
                     f"Seen driving {vehicle} near {place} with teenagers in the car",
                     place=place,
-                    details={"vehicle": vehicle, "grading": "B2"},
+                    details={"vehicle": vehicle, "grading": "B2", "place_type": place_type},
                 ),
             )
 
@@ -186,7 +186,7 @@ class ScenarioPlanner:
             if rng.random() < chance:
                 day = group.start + dt.timedelta(days=month * 30 + rng.randrange(30))
                 start = self._at(day, rng.randrange(17, 23))
-                place = rng.choice(group.places)[1]
+                place_type, place = rng.choice(group.places)
                 plant(
                     police,
                     PlannedEvent(
@@ -199,13 +199,14 @@ class ScenarioPlanner:
                         details={
                             "risk_grade": rng.choice(["medium", "medium", "high"]),
                             "found_at": place,
+                            "place_type": place_type,
                         },
                     ),
                 )
         for _ in range(rng.randrange(2, 5)):
             adult, _record = rng.choice(group.adults)
             vehicle = rng.choice(group.vehicles)
-            place = rng.choice(group.places)[1]
+            place_type, place = rng.choice(group.places)
             day = group.start + dt.timedelta(days=rng.randrange(60, (b.today - group.start).days))
             plant(
                 police,
@@ -219,6 +220,7 @@ class ScenarioPlanner:
                         "vehicle": vehicle,
                         "adult": f"{adult.given} {adult.family}",
                         "adult_dob": adult.dob.isoformat(),
+                        "place_type": place_type,
                     },
                 ),
             )
