@@ -13,6 +13,7 @@ urlpatterns = [
     path("risk/", include(("lantern.risk.urls", "risk"), namespace="risk")),
     path("alerts/", include(("lantern.alerts.urls", "alerts"), namespace="alerts")),
     path("network/", include(("lantern.network.urls", "network"), namespace="network")),
+    path("justice/", include(("lantern.justice.urls", "justice"), namespace="justice")),
     path("", include(("lantern.web.urls", "web"), namespace="web")),
 ]
 

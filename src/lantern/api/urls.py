@@ -6,6 +6,7 @@ from lantern.casework import api as casework_api
 from lantern.casework import api_steps as steps
 from lantern.chronology import api as chronology_api
 from lantern.frontdoor import api as frontdoor_api
+from lantern.justice import api_urls as justice_api_urls
 from lantern.network import api_urls as network_api_urls
 from lantern.risk import api_urls as risk_api_urls
 from lantern.timescales import api as timescales_api
@@ -86,4 +87,5 @@ urlpatterns = [
     *risk_api_urls.urlpatterns,
     *alerts_api_urls.urlpatterns,
     *network_api_urls.urlpatterns,
+    *justice_api_urls.urlpatterns,
 ]

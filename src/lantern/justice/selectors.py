@@ -252,18 +252,22 @@ class CaseView:
     duties: list[VictimDuty]
 
 
+def _day(on: dt.date) -> str:
+    return f"{on.day} {on:%B %Y}"
+
+
 def _outcome(charge: Charge) -> str:
     if charge.plea == Plea.GUILTY:
-        return f"Convicted: pleaded guilty on {charge.plea_on:%d %B %Y}"
+        return f"Convicted: pleaded guilty on {_day(charge.plea_on)}"
     if charge.verdict == Verdict.GUILTY:
         how = "unanimously" if charge.unanimous else f"by a majority of {charge.majority}"
-        return f"Convicted: found guilty {how} on {charge.verdict_on:%d %B %Y}"
+        return f"Convicted: found guilty {how} on {_day(charge.verdict_on)}"
     if charge.verdict == Verdict.NOT_GUILTY:
-        return f"Acquitted: found not guilty on {charge.verdict_on:%d %B %Y}"
+        return f"Acquitted: found not guilty on {_day(charge.verdict_on)}"
     if charge.verdict == Verdict.NO_VERDICT:
         return "No verdict: the jury could not agree"
     if charge.plea == Plea.NOT_GUILTY:
-        return f"Denied: pleaded not guilty on {charge.plea_on:%d %B %Y}; no verdict yet"
+        return f"Denied: pleaded not guilty on {_day(charge.plea_on)}; no verdict yet"
     return "No plea yet"
 
 

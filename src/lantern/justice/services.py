@@ -71,13 +71,22 @@ def _day(field: str, label: str, value: dt.date | None) -> dt.date:
     return value
 
 
-def _audit(actor, operation: str, purpose: str, subjects: Iterable, action="collection", **detail):
+def _audit(
+    actor,
+    operation: str,
+    purpose: str,
+    subjects: Iterable,
+    action="collection",
+    recipient: str = "",
+    **detail,
+):
     audit_record(
         actor=actor,
         action=action,
         operation=operation,
         purpose=purpose,
         subjects=list(subjects),
+        recipient=recipient,
         detail=detail,
     )
 
@@ -461,13 +470,13 @@ def _hearings_in_order(court_case: CourtCase, kind: str, on: dt.date) -> None:
             refuse(
                 "on",
                 f"A {HearingKind(kind).label.lower()} cannot come before the "
-                f"{other.get_kind_display().lower()} on {other.on:%d %B %Y}",
+                f"{other.get_kind_display().lower()} on {other.on.day} {other.on:%B %Y}",
             )
         if other_rank > rank and on > other.on:
             refuse(
                 "on",
                 f"A {HearingKind(kind).label.lower()} cannot come after the "
-                f"{other.get_kind_display().lower()} on {other.on:%d %B %Y}",
+                f"{other.get_kind_display().lower()} on {other.on.day} {other.on:%B %Y}",
             )
 
 
@@ -508,7 +517,7 @@ def hearing_schedule(
         actor,
         court_case.investigation,
         "hearing_set",
-        f"{hearing.get_kind_display()} listed for {on:%d %B %Y}",
+        f"{hearing.get_kind_display()} listed for {on.day} {on:%B %Y}",
         min(on, clock.today()),
     )
     return hearing
@@ -780,6 +789,7 @@ def bail_set(
             "Bail conditions shared to protect a child",
             [Subject.person(person), Subject.of(bail, person_id=person.pk)],
             action="disclosure",
+            recipient=agency.name,
             agency=agency.code,
         )
     _duties_open(actor, investigation, "bail_changed", "Bail conditions set", starts_on)
