@@ -735,7 +735,11 @@ def sentence_pass(
         actor,
         court_case.investigation,
         "sentence",
-        f"Sentenced: {outcomes.describe_months(effective)} in effect",
+        (
+            f"Sentenced to life: {outcomes.describe_months(effective)} before parole"
+            if any(t.life for t in terms.values())
+            else f"Sentenced: {outcomes.describe_months(effective)} in effect"
+        ),
         sentenced_on,
     )
     return made
