@@ -860,9 +860,16 @@ def _duties_open(actor, investigation: Investigation, trigger: str, what: str, o
                 subject=task,
                 owner_agency=investigation.agency,
                 owner_team=investigation.team,
+                # Escalated to the team's managers; with none, to the officer who recorded it.
+                owner_user=actor if _works_at(actor, investigation.agency) else None,
             )
             made.append(task)
     return made
+
+
+def _works_at(user, agency) -> bool:
+    membership = getattr(user, "membership", None) if user is not None else None
+    return membership is not None and membership.agency_id == agency.pk
 
 
 @transaction.atomic
