@@ -15,10 +15,12 @@ Every read that shows people records one audit event naming each person shown.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
@@ -139,7 +141,7 @@ def _node(entity: Entity, today: dt.date) -> Node:
     )
 
 
-def _edge(link: Link) -> Edge:
+def _edge(link: Link | LinkRow) -> Edge:
     return Edge(
         id=link.pk,
         source=link.source_id,
@@ -159,6 +161,21 @@ def _in_window(links: QuerySet[Link], since: dt.date | None, until: dt.date | No
             Q(last_seen__gte=since) | Q(last_seen__isnull=True, first_seen__gte=since)
         )
     return links
+
+
+HUB_LINKS = 50  # an entity with more links than this is a hub: its newest are shown
+
+
+class LinkRow(NamedTuple):
+    """A link as a walk needs it: read as a row, not built as a model."""
+
+    pk: int
+    source_id: int
+    target_id: int
+    kind: str
+    first_seen: dt.date
+    last_seen: dt.date | None
+    report_id: int
 
 
 class _Walker:
@@ -185,23 +202,50 @@ class _Walker:
             else:
                 self.hidden.add(pk)
 
-    def step(self, frontier: Collection[int], limit: int) -> tuple[list[Link], bool]:
+    def step(self, frontier: Collection[int], limit: int) -> tuple[list[LinkRow], bool]:
         """The visible links touching `frontier` whose other end may be seen (at most
-        `limit`, most recent first), and whether more were left out."""
-        found = list(
-            self.links.filter(
-                Q(source_id__in=list(frontier)) | Q(target_id__in=list(frontier))
-            ).order_by("-first_seen", "-pk")[: limit + 1]
-        )
-        truncated = len(found) > limit
-        found = found[:limit]
-        self._load({pk for link in found for pk in (link.source_id, link.target_id)})
+        `limit`, most recent first), and whether more were left out. A hub (a takeaway
+        with thousands of links) gives only its newest HUB_LINKS, so that one busy place
+        does not drown the rest, or the reader's wait."""
+        frontier = list(frontier)
+        degrees = Counter()
+        for end in ("source_id", "target_id"):
+            for pk, n in (
+                Link.objects.filter(**{f"{end}__in": frontier})
+                .values_list(end)
+                .annotate(n=Count("pk"))
+            ):
+                degrees[pk] += n
+        hubs = [pk for pk in frontier if degrees[pk] > HUB_LINKS]
+        rest = [pk for pk in frontier if degrees[pk] <= HUB_LINKS and degrees[pk]]
+        found: dict[int, LinkRow] = {}
+        truncated = False
+        if rest:
+            rows = self._rows(Q(source_id__in=rest) | Q(target_id__in=rest), limit + 1)
+            truncated = len(rows) > limit
+            found.update((r.pk, r) for r in rows[:limit])
+        for hub in hubs:
+            rows = self._rows(Q(source_id=hub) | Q(target_id=hub), HUB_LINKS + 1)
+            truncated |= len(rows) > HUB_LINKS
+            found.update((r.pk, r) for r in rows[:HUB_LINKS])
+        ordered = sorted(found.values(), key=lambda r: (r.first_seen, r.pk), reverse=True)
+        truncated |= len(ordered) > limit
+        ordered = ordered[:limit]
+        self._load({pk for row in ordered for pk in (row.source_id, row.target_id)})
         shown = [
-            link
-            for link in found
-            if link.source_id in self.entities and link.target_id in self.entities
+            row
+            for row in ordered
+            if row.source_id in self.entities and row.target_id in self.entities
         ]
         return shown, truncated
+
+    def _rows(self, where: Q, limit: int) -> list[LinkRow]:
+        return [
+            LinkRow(*row)
+            for row in self.links.filter(where)
+            .order_by("-first_seen", "-pk")
+            .values_list(*LinkRow._fields)[:limit]
+        ]
 
 
 def _audit_shown(user, operation: str, purpose: str, entities: Iterable[Entity], detail: dict):
@@ -230,7 +274,7 @@ def neighbourhood(
     hops = max(1, min(int(hops), 3))
     walker = _Walker(user, since=since, until=until, kinds=kinds)
     walker.entities[entity.pk] = entity
-    edges: dict[int, Link] = {}
+    edges: dict[int, LinkRow] = {}
     frontier, seen, truncated = {entity.pk}, {entity.pk}, False
     for _ in range(hops):
         if not frontier:
@@ -283,7 +327,7 @@ def shortest_chain(*, user, a: Entity, b: Entity, max_hops: int = 6) -> Chain | 
         return Chain(nodes=[_node(a, clock.today())], edges=[])
     walker = _Walker(user)
     walker.entities.update({a.pk: a, b.pk: b})
-    parents: list[dict[int, Link | None]] = [{a.pk: None}, {b.pk: None}]
+    parents: list[dict[int, LinkRow | None]] = [{a.pk: None}, {b.pk: None}]
     frontiers = [{a.pk}, {b.pk}]
     meeting = None
     for _ in range(max_hops):
@@ -311,7 +355,7 @@ def shortest_chain(*, user, a: Entity, b: Entity, max_hops: int = 6) -> Chain | 
             {"from": a.pk, "to": b.pk, "found": False},
         )
         return None
-    path_links: list[Link] = []
+    path_links: list[LinkRow] = []
     for side in (0, 1):
         here, half = meeting, []
         while parents[side][here] is not None:
