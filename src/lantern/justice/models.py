@@ -113,7 +113,10 @@ class Victim(models.Model):
         "most serious crime, persistently targeted, vulnerable or intimidated): told sooner."
     )
     engaged_on = models.DateField(
-        null=True, blank=True, help_text="When the victim chose to take part (support the case)."
+        null=True,
+        blank=True,
+        help_text="When the victim last chose to take part (support the case); every spell is "
+        "in Engagement.",
     )
     disengaged_on = models.DateField(null=True, blank=True)
 
@@ -124,6 +127,28 @@ class Victim(models.Model):
 
     def __str__(self) -> str:
         return f"victim {self.person_id} in {self.investigation_id}"
+
+
+class Engagement(models.Model):
+    """One spell in which a victim chose to take part (support the case). A victim may
+    step back and come back: each spell is kept, so totals "as at" a past day hold."""
+
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="engagements")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["victim", "started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["victim"],
+                condition=Q(ended_on__isnull=True),
+                name="justice_one_open_engagement",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.victim_id} engaged from {self.started_on}"
 
 
 class Arrest(models.Model):

@@ -28,23 +28,38 @@ class ChainError(ValueError):
     """A consecutive sentence that points at no sentenced count, or goes round in a ring."""
 
 
+def ends(terms: Mapping[int, Term]) -> dict[int, int]:
+    """When each count's custodial term ends, in months from sentencing: its own term after
+    the end of the count it is consecutive to. Walked with a stack, not recursion, so a
+    chain of any length is fine; a ring or a missing count raises ChainError."""
+    done: dict[int, int] = {}
+    for first in terms:
+        path: list[int] = []
+        on_path: set[int] = set()
+        count = first
+        while count not in done:
+            if count in on_path:
+                raise ChainError(
+                    f"count {count}'s sentence is consecutive to itself, through a ring"
+                )
+            term = terms.get(count)
+            if term is None:
+                raise ChainError(f"count {count} has no sentence to run after")
+            path.append(count)
+            on_path.add(count)
+            if term.consecutive_to is None:
+                done[count] = term.months
+                path.pop()
+                break
+            count = term.consecutive_to
+        for count in reversed(path):
+            done[count] = done[terms[count].consecutive_to] + terms[count].months
+    return done
+
+
 def effective_months(terms: Mapping[int, Term]) -> int:
     """When the last custodial term ends, in months from sentencing."""
-    ends: dict[int, int] = {}
-
-    def end(count: int, seen: tuple[int, ...]) -> int:
-        if count in ends:
-            return ends[count]
-        if count in seen:
-            raise ChainError(f"count {count}'s sentence is consecutive to itself, through a ring")
-        term = terms.get(count)
-        if term is None:
-            raise ChainError(f"count {count} has no sentence to run after")
-        start = 0 if term.consecutive_to is None else end(term.consecutive_to, (*seen, count))
-        ends[count] = start + term.months
-        return ends[count]
-
-    return max((end(c, ()) for c in terms), default=0)
+    return max(ends(terms).values(), default=0)
 
 
 def describe_months(months: int) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
@@ -24,6 +24,7 @@ from .models import (
     BailCondition,
     Charge,
     CourtCase,
+    Engagement,
     Investigation,
     Operation,
     Plea,
@@ -135,14 +136,16 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
         n=Count("pk"),
     ):
         totals[row["operation"]].active_investigations = row["n"]
-    engaged = Q(engaged_on__lte=as_at) & (
-        Q(disengaged_on__isnull=True) | Q(disengaged_on__gt=as_at)
+    engaged = Exists(
+        Engagement.objects.filter(victim=OuterRef("pk"), started_on__lte=as_at).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=as_at)
+        )
     )
     for row in grouped(
         Victim.objects.filter(identified_on__lte=as_at),
         "investigation__operation",
         n=Count("pk"),
-        engaged=Count("pk", filter=engaged),
+        engaged=Count("pk", filter=Q(engaged)),
     ):
         totals[row["investigation__operation"]].victims_identified = row["n"]
         totals[row["investigation__operation"]].victims_engaged = row["engaged"]

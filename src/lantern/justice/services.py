@@ -32,6 +32,7 @@ from .models import (
     Charge,
     CourtCase,
     CourtOrder,
+    Engagement,
     Hearing,
     HearingKind,
     Investigation,
@@ -47,7 +48,9 @@ from .models import (
 )
 
 EARLIEST = dt.date(1960, 1, 1)
-MAJORITY = re.compile(r"^(1[01]|9|10)-([1-3])$")
+# The majorities a jury may return (Juries Act 1974 s17): of 12, 11-1 or 10-2; of 11, 10-1;
+# of 10, 9-1.
+MAJORITY = re.compile(r"^(11-1|10-2|10-1|9-1)$")
 LIFE_MINIMUM_LIMIT = 12 * 60
 TERM_LIMIT = 12 * 60
 
@@ -271,6 +274,8 @@ def victim_add(
         enhanced_rights=bool(enhanced_rights),
         engaged_on=engaged_on,
     )
+    if engaged_on is not None:
+        Engagement.objects.create(victim=victim, started_on=engaged_on)
     _audit(
         actor,
         "justice.victim.add",
@@ -289,8 +294,13 @@ def victim_engagement(
     engaged_on: dt.date | None = None,
     disengaged_on: dt.date | None = None,
 ) -> Victim:
+    """A victim chooses to take part, or steps back. Each spell is kept."""
     _may_edit(actor, victim.investigation)
+    spells = list(Engagement.objects.select_for_update().filter(victim=victim))
+    current = next((e for e in spells if e.ended_on is None), None)
     if engaged_on is not None:
+        if current is not None:
+            refuse("engaged_on", "The victim is already taking part")
         _day("engaged_on", "The day they chose to take part", engaged_on)
         check_order(
             "engaged_on",
@@ -299,18 +309,29 @@ def victim_engagement(
             engaged_on,
             "the day they were identified",
         )
+        last = max((e.ended_on for e in spells), default=None)
+        check_order(
+            "engaged_on",
+            "The day they chose to take part again",
+            last,
+            engaged_on,
+            "the day they stepped back",
+        )
+        Engagement.objects.create(victim=victim, started_on=engaged_on)
         victim.engaged_on, victim.disengaged_on = engaged_on, None
     elif disengaged_on is not None:
-        if victim.engaged_on is None:
+        if current is None:
             refuse("disengaged_on", "The victim has not chosen to take part")
         _day("disengaged_on", "The day they stopped taking part", disengaged_on)
         check_order(
             "disengaged_on",
             "The day they stopped taking part",
-            victim.engaged_on,
+            current.started_on,
             disengaged_on,
             "the day they chose to take part",
         )
+        current.ended_on = disengaged_on
+        current.save(update_fields=["ended_on"])
         victim.disengaged_on = disengaged_on
     else:
         refuse("engaged_on", "Give the day they chose to take part, or stopped")
