@@ -349,6 +349,7 @@ class Builder:
             if sentenced_on > TODAY:
                 continue
             previous = None
+            ends: dict[int, int] = {}
             for c in convicted:
                 roll = rng.random()
                 item = j.Sentence(charge=c, sentenced_on=sentenced_on)
@@ -368,6 +369,10 @@ class Builder:
                 else:
                     item.kind = "other"
                 if item.kind in ("custody", "life"):
+                    # When it ends, as sentence_pass records it: after the count it follows.
+                    after = ends.get(item.consecutive_to.pk, 0) if item.consecutive_to else 0
+                    ends[c.pk] = after + (item.term_months or item.minimum_term_months or 0)
+                    item.ends_after_months = ends[c.pk]
                     previous = c
                 sentences.append(item)
         j.Sentence.objects.bulk_create(sentences, batch_size=2000)

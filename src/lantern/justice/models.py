@@ -287,6 +287,13 @@ class Sentence(models.Model):
     )
     description = models.CharField(max_length=500, blank=True)
     sentenced_on = models.DateField()
+    ends_after_months = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Custody: when this term ends, in months from the first sentencing, after "
+        "the count it is consecutive to (that count is always sentenced first or with it). "
+        "The case's effective term on any day is the largest of these passed by then.",
+    )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on count {self.charge_id}"

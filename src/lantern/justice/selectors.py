@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
@@ -114,20 +114,18 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
         totals[row["investigation__operation"]].arrests = row["n"]
     op_path = "court_case__investigation__operation"
     person_path = "court_case__defendant__person"
-    for row in grouped(
-        Charge.objects.filter(charged_on__lte=as_at),
-        op_path,
-        n=Count(person_path, distinct=True),
+    convicted = _convicted_by(as_at)
+    # One pass over the counts charged by the day, by operation and defendant.
+    for op, _person, counts in (
+        Charge.objects.filter(charged_on__lte=as_at, **{f"{op_path}__in": op_ids})
+        .values(op_path, person_path)
+        .annotate(convictions=Count("pk", filter=convicted))
+        .values_list(op_path, person_path, "convictions")
     ):
-        totals[row[op_path]].people_charged = row["n"]
-    for row in grouped(
-        Charge.objects.filter(_convicted_by(as_at)),
-        op_path,
-        people=Count(person_path, distinct=True),
-        counts=Count("pk"),
-    ):
-        totals[row[op_path]].people_convicted = row["people"]
-        totals[row[op_path]].convictions = row["counts"]
+        totals[op].people_charged += 1
+        if counts:
+            totals[op].people_convicted += 1
+            totals[op].convictions += counts
     for row in grouped(
         Investigation.objects.filter(opened_on__lte=as_at).filter(
             Q(closed_on__isnull=True) | Q(closed_on__gt=as_at)
@@ -154,39 +152,24 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
 
 
 def _custody(totals: dict[int, Totals], op_ids: list[int], as_at: dt.date) -> None:
-    """Effective custodial terms: each case's consecutive chains, added over the cases."""
-    rows = (
-        Sentence.objects.filter(
-            kind__in=(SentenceKind.CUSTODY, SentenceKind.LIFE),
-            sentenced_on__lte=as_at,
-            charge__court_case__investigation__operation__in=op_ids,
-        )
-        .values_list(
-            "charge__court_case__investigation__operation",
-            "charge__court_case",
-            "charge_id",
-            "kind",
-            "term_months",
-            "minimum_term_months",
-            "consecutive_to_id",
-        )
-        .iterator(chunk_size=5000)
+    """Effective custodial terms: each case's latest-ending term passed by the day (each
+    sentence keeps when it ends, after any it is consecutive to), added over the cases."""
+    op_path = "charge__court_case__investigation__operation"
+    passed = Sentence.objects.filter(
+        kind__in=(SentenceKind.CUSTODY, SentenceKind.LIFE),
+        sentenced_on__lte=as_at,
+        **{f"{op_path}__in": op_ids},
     )
-    cases: dict[tuple[int, int], dict[int, outcomes.Term]] = defaultdict(dict)
-    for op, case, charge, kind, term, minimum, after in rows:
-        life = kind == SentenceKind.LIFE
-        cases[(op, case)][charge] = outcomes.Term(
-            charge, (minimum if life else term) or 0, after, life
+    for op, _case, months, lives in (
+        passed.values(op_path, "charge__court_case")
+        .annotate(
+            months=Max("ends_after_months"),
+            lives=Count("pk", filter=Q(kind=SentenceKind.LIFE)),
         )
-        if life:
-            totals[op].life_sentences += 1
-    for (op, _case), terms in cases.items():
-        # A consecutive sentence runs after another count's, passed on or before the day.
-        present = {c: t for c, t in terms.items()}
-        for c, t in list(present.items()):
-            if t.consecutive_to is not None and t.consecutive_to not in present:
-                present[c] = outcomes.Term(c, t.months, None, t.life)
-        totals[op].custodial_months += outcomes.effective_months(present)
+        .values_list(op_path, "charge__court_case", "months", "lives")
+    ):
+        totals[op].custodial_months += months or 0
+        totals[op].life_sentences += lives
 
 
 def operation_totals(*, operation: Operation, as_at: dt.date | None = None) -> Totals:

@@ -727,7 +727,8 @@ def sentence_pass(
                 f"Count {item.consecutive_to} has no custodial sentence to run after",
             )
     try:
-        effective = outcomes.effective_months(terms)
+        ends = outcomes.ends(terms)
+        effective = max(ends.values(), default=0)
     except outcomes.ChainError as exc:
         refuse("sentences", f"The consecutive sentences go round in a ring: {exc}")
     made = []
@@ -741,6 +742,7 @@ def sentence_pass(
                 consecutive_to=counts[item.consecutive_to] if item.consecutive_to else None,
                 description=(item.description or "").strip()[:500],
                 sentenced_on=sentenced_on,
+                ends_after_months=ends.get(item.number),
             )
         )
     person = court_case.defendant.person
