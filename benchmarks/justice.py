@@ -275,6 +275,15 @@ class Builder:
                             )
                         )
         j.Victim.objects.bulk_create(victims, batch_size=2000)
+        # Each engaged victim's spell, as the services keep them.
+        j.Engagement.objects.bulk_create(
+            [
+                j.Engagement(victim=v, started_on=v.engaged_on, ended_on=v.disengaged_on)
+                for v in victims
+                if v.engaged_on is not None
+            ],
+            batch_size=2000,
+        )
         j.Arrest.objects.bulk_create(arrests, batch_size=2000)
 
         # Court cases: the counts shared among some of the suspects.
@@ -413,8 +422,10 @@ COUNTS_SQL = {
         GROUP BY operation_id""",
     "victims_identified victims_engaged": """
         SELECT i.operation_id, count(*),
-               sum(CASE WHEN v.engaged_on <= %(as_at)s
-                         AND (v.disengaged_on IS NULL OR v.disengaged_on > %(as_at)s)
+               sum(CASE WHEN EXISTS (
+                        SELECT 1 FROM justice_engagement e WHERE e.victim_id = v.id
+                        AND e.started_on <= %(as_at)s
+                        AND (e.ended_on IS NULL OR e.ended_on > %(as_at)s))
                         THEN 1 ELSE 0 END)
         FROM justice_victim v JOIN justice_investigation i ON i.id = v.investigation_id
         WHERE v.identified_on <= %(as_at)s
