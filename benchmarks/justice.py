@@ -317,6 +317,8 @@ class Builder:
             for number in range(1, counts + 1):
                 charge = j.Charge(
                     court_case=case,
+                    operation_id=case.investigation.operation_id,
+                    defendant_id=case.defendant.person_id,
                     number=number,
                     offence=rng.choice(OFFENCES),
                     charged_on=charged_on,
@@ -361,7 +363,12 @@ class Builder:
             ends: dict[int, int] = {}
             for c in convicted:
                 roll = rng.random()
-                item = j.Sentence(charge=c, sentenced_on=sentenced_on)
+                item = j.Sentence(
+                    charge=c,
+                    sentenced_on=sentenced_on,
+                    operation_id=c.operation_id,
+                    court_case_id=c.court_case_id,
+                )
                 if roll < 0.002:
                     item.kind, item.minimum_term_months = "life", rng.randint(120, 360)
                 elif roll < 0.75:

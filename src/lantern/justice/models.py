@@ -195,6 +195,9 @@ class Charge(models.Model):
     """One count of a defendant's case."""
 
     court_case = models.ForeignKey(CourtCase, on_delete=models.PROTECT, related_name="charges")
+    # Copied from the case, so that an operation's totals read one table, not four joined.
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="+")
+    defendant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField()
     offence = models.CharField(max_length=60)
     particulars = models.CharField(max_length=500, blank=True)
@@ -213,6 +216,7 @@ class Charge(models.Model):
 
     class Meta:
         ordering = ["court_case", "number"]
+        indexes = [models.Index(fields=["operation", "charged_on"])]
         constraints = [
             models.UniqueConstraint(fields=["court_case", "number"], name="justice_count_once")
         ]
@@ -269,6 +273,9 @@ class SentenceKind(models.TextChoices):
 
 class Sentence(models.Model):
     charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="sentence")
+    # Copied from the count, so that an operation's totals read one table.
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="+")
+    court_case = models.ForeignKey(CourtCase, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=SentenceKind.choices)
     term_months = models.PositiveIntegerField(
         null=True, blank=True, help_text="Custody or a suspended sentence: the term."

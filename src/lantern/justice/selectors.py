@@ -112,15 +112,13 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
         Arrest.objects.filter(arrested_on__lte=as_at), "investigation__operation", n=Count("pk")
     ):
         totals[row["investigation__operation"]].arrests = row["n"]
-    op_path = "court_case__investigation__operation"
-    person_path = "court_case__defendant__person"
     convicted = _convicted_by(as_at)
     # One pass over the counts charged by the day, by operation and defendant.
     for op, _person, counts in (
-        Charge.objects.filter(charged_on__lte=as_at, **{f"{op_path}__in": op_ids})
-        .values(op_path, person_path)
+        Charge.objects.filter(charged_on__lte=as_at, operation__in=op_ids)
+        .values("operation", "defendant")
         .annotate(convictions=Count("pk", filter=convicted))
-        .values_list(op_path, person_path, "convictions")
+        .values_list("operation", "defendant", "convictions")
     ):
         totals[op].people_charged += 1
         if counts:
@@ -154,19 +152,18 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
 def _custody(totals: dict[int, Totals], op_ids: list[int], as_at: dt.date) -> None:
     """Effective custodial terms: each case's latest-ending term passed by the day (each
     sentence keeps when it ends, after any it is consecutive to), added over the cases."""
-    op_path = "charge__court_case__investigation__operation"
     passed = Sentence.objects.filter(
         kind__in=(SentenceKind.CUSTODY, SentenceKind.LIFE),
         sentenced_on__lte=as_at,
-        **{f"{op_path}__in": op_ids},
+        operation__in=op_ids,
     )
     for op, _case, months, lives in (
-        passed.values(op_path, "charge__court_case")
+        passed.values("operation", "court_case")
         .annotate(
             months=Max("ends_after_months"),
             lives=Count("pk", filter=Q(kind=SentenceKind.LIFE)),
         )
-        .values_list(op_path, "charge__court_case", "months", "lives")
+        .values_list("operation", "court_case", "months", "lives")
     ):
         totals[op].custodial_months += months or 0
         totals[op].life_sentences += lives

@@ -446,6 +446,8 @@ def charges_add(
         made.append(
             Charge.objects.create(
                 court_case=court_case,
+                operation_id=investigation.operation_id,
+                defendant_id=court_case.defendant.person_id,
                 number=count.number,
                 offence=offence,
                 particulars=(count.particulars or "").strip()[:500],
@@ -736,6 +738,8 @@ def sentence_pass(
         made.append(
             Sentence.objects.create(
                 charge=counts[item.number],
+                operation_id=court_case.investigation.operation_id,
+                court_case=court_case,
                 kind=item.kind,
                 term_months=item.term_months,
                 minimum_term_months=item.minimum_term_months,
