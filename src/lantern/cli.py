@@ -70,6 +70,9 @@ def demo(argv: list[str]) -> int:
 
     referrals_seed(today=clock.today())
     casework_seed(today=clock.today())
+    from lantern.justice.demo import justice_seed
+
+    justice_seed(today=clock.today())
     from lantern.alerts.models import Alert
 
     if not Alert.objects.exists():
