@@ -110,6 +110,22 @@ def test_can_agrees_with_the_queryset_filters(sample, data):
         assert policy.can(user, action, event) == in_filter
 
 
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_people_visible_among_some_are_the_filter_s(sample, data):
+    """`people_visible_among` asks the cheapest relationship first: the same answer."""
+    users, person_ids = sample
+    user = data.draw(st.sampled_from(users))
+    action = data.draw(st.sampled_from(sorted(policy.ACTIONS)))
+    ids = set(data.draw(st.lists(st.sampled_from(person_ids), max_size=12)))
+    expected = set(
+        policy.people_visible_to(user, action).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    assert policy.people_visible_among(user, ids, action) == expected
+
+
 def test_an_ended_basis_gives_nothing(social_worker):
     person = (
         Person.objects.exclude(source_records__agency=social_worker.agency).order_by("pk").first()

@@ -51,13 +51,7 @@ def links_visible_to(user, action: str = "view") -> QuerySet[Link]:
 
 def _people_shown(user, person_ids: Collection[int]) -> set[int]:
     """Of these people, those the user may view."""
-    if not person_ids:
-        return set()
-    return set(
-        policy.people_visible_to(user, "view")
-        .filter(pk__in=list(person_ids))
-        .values_list("pk", flat=True)
-    )
+    return policy.people_visible_among(user, person_ids, "view")
 
 
 def readable_entities(user, entities: dict[int, Entity]) -> set[int]:
