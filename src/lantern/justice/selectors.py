@@ -12,7 +12,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Max, Q
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
@@ -114,16 +115,20 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
         totals[row["investigation__operation"]].arrests = row["n"]
     convicted = _convicted_by(as_at)
     # One pass over the counts charged by the day, by operation and defendant.
-    for op, _person, counts in (
+    by_person = (
         Charge.objects.filter(charged_on__lte=as_at, operation__in=op_ids)
         .values("operation", "defendant")
         .annotate(convictions=Count("pk", filter=convicted))
-        .values_list("operation", "defendant", "convictions")
+        .values_list("operation", "convictions")
+    )
+    for op, charged, people, counts in _over_groups(
+        by_person,
+        "count(*), sum(CASE WHEN t.convictions > 0 THEN 1 ELSE 0 END), sum(t.convictions)",
     ):
-        totals[op].people_charged += 1
-        if counts:
-            totals[op].people_convicted += 1
-            totals[op].convictions += counts
+        # PostgreSQL adds up as numeric: whole numbers here.
+        totals[op].people_charged = int(charged)
+        totals[op].people_convicted = int(people or 0)
+        totals[op].convictions = int(counts or 0)
     for row in grouped(
         Investigation.objects.filter(opened_on__lte=as_at).filter(
             Q(closed_on__isnull=True) | Q(closed_on__gt=as_at)
@@ -132,19 +137,19 @@ def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[
         n=Count("pk"),
     ):
         totals[row["operation"]].active_investigations = row["n"]
-    engaged = Exists(
-        Engagement.objects.filter(victim=OuterRef("pk"), started_on__lte=as_at).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gt=as_at)
-        )
-    )
     for row in grouped(
-        Victim.objects.filter(identified_on__lte=as_at),
-        "investigation__operation",
-        n=Count("pk"),
-        engaged=Count("pk", filter=Q(engaged)),
+        Victim.objects.filter(identified_on__lte=as_at), "investigation__operation", n=Count("pk")
     ):
         totals[row["investigation__operation"]].victims_identified = row["n"]
-        totals[row["investigation__operation"]].victims_engaged = row["engaged"]
+    op_path = "victim__investigation__operation"
+    for row in grouped(
+        Engagement.objects.filter(started_on__lte=as_at, victim__identified_on__lte=as_at).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=as_at)
+        ),
+        op_path,
+        n=Count("victim", distinct=True),
+    ):
+        totals[row[op_path]].victims_engaged = row["n"]
     _custody(totals, op_ids, as_at)
     return totals
 
@@ -157,16 +162,30 @@ def _custody(totals: dict[int, Totals], op_ids: list[int], as_at: dt.date) -> No
         sentenced_on__lte=as_at,
         operation__in=op_ids,
     )
-    for op, _case, months, lives in (
+    by_case = (
         passed.values("operation", "court_case")
         .annotate(
             months=Max("ends_after_months"),
             lives=Count("pk", filter=Q(kind=SentenceKind.LIFE)),
         )
-        .values_list("operation", "court_case", "months", "lives")
-    ):
-        totals[op].custodial_months += months or 0
-        totals[op].life_sentences += lives
+        .values_list("operation", "months", "lives")
+    )
+    for op, months, lives in _over_groups(by_case, "sum(t.months), sum(t.lives)"):
+        totals[op].custodial_months = int(months or 0)
+        totals[op].life_sentences = int(lives or 0)
+
+
+def _over_groups(grouped_rows, sums: str) -> list[tuple]:
+    """Add up per operation, in the database, rows already grouped finer (by defendant, by
+    case): one query over the grouped query, rather than thousands of rows to Python.
+    `sums` reads the grouped query's columns as t.<name>; its first is operation."""
+    sql, params = grouped_rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.operation, {sums} FROM ({sql}) t GROUP BY t.operation",  # noqa: S608
+            params,
+        )
+        return cursor.fetchall()
 
 
 def operation_totals(*, operation: Operation, as_at: dt.date | None = None) -> Totals:
