@@ -9,55 +9,22 @@ character is printed as "?" rather than failing the export.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from lantern.core.pdf import MARKING, MarkedDocument, printable
 from lantern.people.models import Person
 
 from .selectors import KINDS, Entry, Filters
 
-MARKING = "OFFICIAL-SENSITIVE"
 LONDON = ZoneInfo("Europe/London")
 COLUMNS = (("When", 27), ("Type", 28), ("Agency", 36), ("Entry", 99))
 
 
-def printable(text: str) -> str:
-    """Text the built-in fonts can print: composed, then anything outside Windows-1252
-    as "?"."""
-    text = unicodedata.normalize("NFC", text or "")
-    return text.encode("cp1252", "replace").decode("cp1252")
-
-
 def _local(moment: dt.datetime) -> str:
     return moment.astimezone(LONDON).strftime("%-d %b %Y, %H:%M")
-
-
-class _Document(FPDF):
-    def __init__(self, title: str):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = "windows-1252"
-        self.running_title = title
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_margins(10, 16, 10)
-
-    def header(self) -> None:
-        self.set_y(6)
-        self.set_font("Helvetica", "B", 10)
-        self.cell(0, 5, MARKING, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.set_y(16)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font("Helvetica", "", 8)
-        self.cell(0, 4, printable(self.running_title), align="L")
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R", new_x="LMARGIN")
-        self.set_y(-9)
-        self.set_font("Helvetica", "B", 10)
-        self.cell(0, 5, MARKING, align="C")
 
 
 def chronology_pdf(
@@ -71,7 +38,7 @@ def chronology_pdf(
 ) -> bytes:
     """The PDF file's bytes."""
     title = f"Chronology: {person.full_name} ({person.reference})"
-    pdf = _Document(title)
+    pdf = MarkedDocument(title)
     pdf.set_title(printable(title))
     pdf.set_author(printable(str(exported_by)))
     pdf.set_creator("Lantern")

@@ -16,25 +16,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
+from lantern.core.pdf import MARKING, MarkedDocument, printable
 
 from . import selectors
 from .models import Entity, EntityKind, Link, LinkKind
 
 ADULT_AGE = selectors.ADULT_AGE
 LIMIT = 5000
-MARKING = "OFFICIAL-SENSITIVE"
 LONDON = ZoneInfo("Europe/London")
 KIND_LABELS = dict(EntityKind.choices)
 LINK_LABELS = dict(LinkKind.choices)
@@ -468,39 +466,6 @@ def profile_csv(profile: Profile) -> str:
     return out.getvalue()
 
 
-def printable(text: str) -> str:
-    """Text the PDF's built-in Helvetica can print (Windows-1252); anything else is "?"."""
-    text = unicodedata.normalize("NFC", text or "")
-    return text.encode("cp1252", "replace").decode("cp1252")
-
-
-class _Document(FPDF):
-    """A4, the marking at the top and bottom of every page, the title and page number in
-    the footer."""
-
-    def __init__(self, title: str):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = "windows-1252"
-        self.running_title = title
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_margins(10, 16, 10)
-
-    def header(self) -> None:
-        self.set_y(6)
-        self.set_font("Helvetica", "B", 10)
-        self.cell(0, 5, MARKING, align="C", new_x="LMARGIN", new_y="NEXT")
-        self.set_y(16)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font("Helvetica", "", 8)
-        self.cell(0, 4, printable(self.running_title), align="L")
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R", new_x="LMARGIN")
-        self.set_y(-9)
-        self.set_font("Helvetica", "B", 10)
-        self.cell(0, 5, MARKING, align="C")
-
-
 ENTITY_COLUMNS = (("Name", 62), ("Reference", 30), ("Marked", 44), ("Links", 14), ("Seen", 40))
 LINK_COLUMNS = (("First seen", 24), ("From", 50), ("Link", 34), ("To", 50), ("Report", 32))
 MONTH_COLUMNS = (
@@ -565,7 +530,7 @@ def _entities(pdf, title: str, rows: Sequence[Row], *, with_kind: bool = False) 
 
 
 def profile_pdf(profile: Profile, *, exported_by, exported_at: dt.datetime) -> bytes:
-    pdf = _Document(profile.title)
+    pdf = MarkedDocument(profile.title)
     pdf.set_title(printable(profile.title))
     pdf.set_author(printable(str(exported_by)))
     pdf.set_creator("Lantern")
