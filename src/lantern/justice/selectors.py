@@ -364,6 +364,27 @@ def _timeline(case: CourtCase, charges: list[Charge]) -> list[TimelineEntry]:
     return sorted(hearings + found, key=lambda e: (e.on, e not in hearings, e.what))
 
 
+def duties_open(*, user) -> list[VictimDuty]:
+    """The Victims' Code duties not yet done in investigations the user may see, oldest
+    first, audited naming each victim."""
+    found = list(
+        VictimDuty.objects.filter(
+            done_at__isnull=True, victim__investigation__in=investigations_visible_to(user)
+        )
+        .select_related("victim__person", "victim__investigation")
+        .order_by("triggered_at", "pk")
+    )
+    if found:
+        _audit(
+            user,
+            "justice.duties.list",
+            "Victims' Code duties to do",
+            [d.victim.person_id for d in found],
+            found,
+        )
+    return found
+
+
 def bail_for_person(*, user, person) -> list[BailCondition]:
     """Bail conditions on a person that the user may see (the police's own, or shared
     with the user's agency to protect a child), current first; audited."""

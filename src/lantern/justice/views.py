@@ -641,20 +641,9 @@ def order_make(request, pk: int):
 
 
 # ---------------------------------------------------------------- victims' duties
-def _open_duties(user):
-    return (
-        VictimDuty.objects.filter(
-            done_at__isnull=True,
-            victim__investigation__in=selectors.investigations_visible_to(user),
-        )
-        .select_related("victim__person", "victim__investigation")
-        .order_by("triggered_at", "pk")
-    )
-
-
 def _duties_page(request, status: int = 200, duty_forms=None):
     user = request.user
-    duties = list(_open_duties(user))
+    duties = selectors.duties_open(user=user)
     editable = {
         inv.pk
         for inv in selectors.investigations_visible_to(user, "edit").filter(
@@ -674,13 +663,6 @@ def _duties_page(request, status: int = 200, duty_forms=None):
             r.deadline.due_at if r.deadline else far,
             r.duty.pk,
         )
-    )
-    _shown(
-        user,
-        "justice.duties.list",
-        "Victims' Code duties to do",
-        people=[d.victim.person_id for d in duties],
-        records=duties,
     )
     cases = {}
     for case_ in CourtCase.objects.filter(
