@@ -9,7 +9,10 @@ from lantern.frontdoor import api as frontdoor_api
 from lantern.justice import api_urls as justice_api_urls
 from lantern.network import api_urls as network_api_urls
 from lantern.risk import api_urls as risk_api_urls
+from lantern.sar import api_urls as sar_api_urls
+from lantern.support import api_urls as support_api_urls
 from lantern.timescales import api as timescales_api
+from lantern.voice import api_urls as voice_api_urls
 
 from . import views
 
@@ -88,4 +91,7 @@ urlpatterns = [
     *alerts_api_urls.urlpatterns,
     *network_api_urls.urlpatterns,
     *justice_api_urls.urlpatterns,
+    *support_api_urls.urlpatterns,
+    *voice_api_urls.urlpatterns,
+    *sar_api_urls.urlpatterns,
 ]
