@@ -45,16 +45,18 @@ RECORD_TYPES = (
     "intelligence_summary",
     "investigation",
     "bail_condition",
+    "support_plan",
 )
 # Records an agency holds as a whole, not through a person: network intelligence reports
 # and the summaries of them shared with another agency; investigations, and the bail
-# conditions the police share with an agency that needs them. Only holds_record reaches
-# them.
+# conditions the police share with an agency that needs them; survivors' support plans,
+# held by their lead agency. Only holds_record reaches them.
 AGENCY_RECORD_TYPES = {
     "intelligence": ("network", "IntelligenceReport"),
     "intelligence_summary": ("network", "SharedSummary"),
     "investigation": ("justice", "Investigation"),
     "bail_condition": ("justice", "BailCondition"),
+    "support_plan": ("support", "SupportPlan"),
 }
 SENSITIVITIES = tuple(Sensitivity.values)
 
@@ -583,3 +585,12 @@ def may_see_confidential_address(user, source: SourceRecord, relationships: set[
     if user.agency is not None and source.agency_id == user.agency.pk:
         return True
     return Relationship.ALLOCATED_WORKER in relationships
+
+
+def address_hidden_from(user, person: Person) -> bool:
+    """Whether every address of the person is hidden from the user: her safe-contact settings
+    say someone may be seeking her, and the user is not her lead worker on an open support
+    plan. Nobody else sees it, whatever their other relationships (lantern.support decides)."""
+    from lantern.support.access import address_hidden_from as hidden
+
+    return hidden(user, person)
