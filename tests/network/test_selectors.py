@@ -205,3 +205,34 @@ def test_the_time_filter_keeps_links_seen_in_the_window(
         user=police_analyst, entity=entity, hops=1, kinds={"person", "location"}
     )
     assert ids(no_cars) == {entity.pk}
+
+
+def test_a_busy_place_shows_its_newest_links_and_says_more_were_left_out(
+    police_officer, police_analyst, ring
+):
+    """A hub (a takeaway with many phones seen there) gives only its newest HUB_LINKS links,
+    so one busy place does not drown the rest; the view says it was cut."""
+    import datetime as dt
+
+    from .conftest import TODAY
+
+    phones = [
+        services.EntityInput(f"ph{n}", kind="phone", value=f"07700 900{n:03d}")
+        for n in range(selectors.HUB_LINKS + 5)
+    ]
+    record(  # all seen there yesterday: newer than the ring's links (ten days ago)
+        police_officer,
+        [place("p"), *phones],
+        [(phone.ref, "p", "at_location") for phone in phones],
+        observed_on=TODAY - dt.timedelta(days=1),
+    )
+    view = selectors.neighbourhood(user=police_analyst, entity=ring["place"], hops=1)
+    assert view.truncated
+    assert len(view.edges) == selectors.HUB_LINKS
+    assert {e.kind for e in view.edges} == {"at_location"}
+    # the child and the adult, seen there ten days ago, are the older links left out
+    assert ring["children"][0].pk not in ids(view)
+    assert ring["adult2"].pk not in ids(view)
+
+    quiet = selectors.neighbourhood(user=police_analyst, entity=ring["car"], hops=1)
+    assert not quiet.truncated

@@ -15,12 +15,12 @@ Every read that shows people records one audit event naming each person shown.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
@@ -198,28 +198,12 @@ class _Walker:
 
     def step(self, frontier: Collection[int], limit: int) -> tuple[list[LinkRow], bool]:
         """The visible links touching `frontier` whose other end may be seen (at most
-        `limit`, most recent first), and whether more were left out. A hub (a takeaway
-        with thousands of links) gives only its newest HUB_LINKS, so that one busy place
-        does not drown the rest, or the reader's wait."""
-        frontier = list(frontier)
-        degrees = Counter()
-        for end in ("source_id", "target_id"):
-            for pk, n in (
-                Link.objects.filter(**{f"{end}__in": frontier})
-                .values_list(end)
-                .annotate(n=Count("pk"))
-            ):
-                degrees[pk] += n
-        hubs = [pk for pk in frontier if degrees[pk] > HUB_LINKS]
-        rest = [pk for pk in frontier if degrees[pk] <= HUB_LINKS and degrees[pk]]
+        `limit`, most recent first), and whether more were left out. Each entity gives at
+        most its newest HUB_LINKS: a hub (a takeaway with thousands of links) shows only
+        those, so that one busy place does not drown the rest, or the reader's wait."""
         found: dict[int, LinkRow] = {}
         truncated = False
-        if rest:
-            rows = self._rows(Q(source_id__in=rest) | Q(target_id__in=rest), limit + 1)
-            truncated = len(rows) > limit
-            found.update((r.pk, r) for r in rows[:limit])
-        for hub in hubs:
-            rows = self._rows(Q(source_id=hub) | Q(target_id=hub), HUB_LINKS + 1)
+        for rows in self._newest_by_end(list(frontier), HUB_LINKS + 1).values():
             truncated |= len(rows) > HUB_LINKS
             found.update((r.pk, r) for r in rows[:HUB_LINKS])
         ordered = sorted(found.values(), key=lambda r: (r.first_seen, r.pk), reverse=True)
@@ -233,13 +217,57 @@ class _Walker:
         ]
         return shown, truncated
 
-    def _rows(self, where: Q, limit: int) -> list[LinkRow]:
-        return [
-            LinkRow(*row)
-            for row in self.links.filter(where)
-            .order_by("-first_seen", "-pk")
-            .values_list(*LinkRow._fields)[:limit]
-        ]
+    def _newest_by_end(self, ends: list[int], each: int) -> dict[int, list[LinkRow]]:
+        """For each entity in `ends`, its newest `each` visible links (either direction),
+        newest first. On PostgreSQL one statement: a lateral index scan per entity and
+        direction, so a hub's thousands of links are never read; elsewhere (SQLite, for
+        the demo and tests) every visible link of the ends, cut here."""
+        if not ends:
+            return {}
+        if connection.vendor == "postgresql":
+            rows = self._newest_lateral(ends, each)
+        else:
+            rows = [
+                (end, row)
+                for row in self._rows(Q(source_id__in=ends) | Q(target_id__in=ends))
+                for end in {row.source_id, row.target_id}
+                if end in set(ends)
+            ]
+        by_end: dict[int, list[LinkRow]] = {}
+        for end, row in rows:
+            by_end.setdefault(end, []).append(row)
+        for end, found in by_end.items():
+            unique = {r.pk: r for r in found}.values()
+            by_end[end] = sorted(unique, key=lambda r: (r.first_seen, r.pk), reverse=True)[:each]
+        return by_end
+
+    def _newest_lateral(self, ends: list[int], each: int) -> list[tuple[int, LinkRow]]:
+        query = self.links.query
+        compiler = query.get_compiler(using=self.links.db)
+        where, params = compiler.compile(query.where) if query.where else ("TRUE", [])
+        table = Link._meta.db_table
+        columns = ", ".join(f'"{table}"."{name}"' for name in _LINK_COLUMNS)
+        one_way = (
+            f'(SELECT {columns} FROM "{table}" WHERE "{table}"."{{end}}" = ends.id '  # noqa: S608
+            f'AND ({where}) ORDER BY "{table}"."first_seen" DESC, "{table}"."id" DESC '
+            f"LIMIT %s)"
+        )
+        sql = (
+            # Only names and the policy's compiled filter go into the text; values are params.
+            "SELECT ends.id, near.* FROM unnest(%s::bigint[]) AS ends(id) CROSS JOIN LATERAL ("  # noqa: S608
+            f"{one_way.format(end='source_id')} UNION ALL {one_way.format(end='target_id')}"
+            ") AS near"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ends, *params, each, *params, each])
+            return [(row[0], LinkRow(*row[1:])) for row in cursor.fetchall()]
+
+    def _rows(self, where: Q) -> list[LinkRow]:
+        return [LinkRow(*row) for row in self.links.filter(where).values_list(*LinkRow._fields)]
+
+
+# The columns of a LinkRow, in order, as the link table names them.
+_LINK_COLUMNS = ("id", "source_id", "target_id", "kind", "first_seen", "last_seen", "report_id")
 
 
 def _audit_shown(user, operation: str, purpose: str, entities: Iterable[Entity], detail: dict):
