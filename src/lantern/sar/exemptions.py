@@ -1,0 +1,64 @@
+"""The exemptions a redaction may cite, each with its code in the Data Protection Act 2018
+and why it applies, in words the requester reads on the redaction list.
+
+Only `third_party` redactions cut out someone else's data; every other exemption withholds
+some of the person's own data, so a pack released with one of those still in place is
+released "with some of the person's own information withheld", with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Exemption:
+    code: str
+    citation: str
+    why: str
+
+    @property
+    def withholds_own_data(self) -> bool:
+        return self.code != THIRD_PARTY
+
+
+THIRD_PARTY = "third_party"
+SERIOUS_HARM = "serious_harm"
+CRIME = "crime"
+LAW_ENFORCEMENT = "law_enforcement"
+
+EXEMPTIONS: dict[str, Exemption] = {
+    e.code: e
+    for e in (
+        Exemption(
+            THIRD_PARTY,
+            "DPA 2018 Sch 2 Part 3 para 16",
+            "Information about another person, who has not agreed to its release, where "
+            "releasing it without their agreement would not be reasonable.",
+        ),
+        Exemption(
+            SERIOUS_HARM,
+            "DPA 2018 Sch 3 Part 3",
+            "Social work data whose release would be likely to cause serious harm to the "
+            "physical or mental health of someone.",
+        ),
+        Exemption(
+            CRIME,
+            "DPA 2018 Sch 2 Part 1 para 2",
+            "Releasing it would be likely to prejudice the prevention or detection of crime, "
+            "or the arrest or prosecution of offenders.",
+        ),
+        Exemption(
+            LAW_ENFORCEMENT,
+            "DPA 2018 s45(4)",
+            "Police-held data whose release would be likely to prejudice an investigation "
+            "or proceedings.",
+        ),
+    )
+}
+
+CHOICES = [(e.code, f"{e.citation}: {e.why}") for e in EXEMPTIONS.values()]
+
+
+def citation(code: str) -> str:
+    found = EXEMPTIONS.get(code)
+    return found.citation if found else code
