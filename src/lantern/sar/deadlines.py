@@ -6,10 +6,8 @@ A month is a calendar month: the same day of the next month, or its last day whe
 month is shorter (31 January is due 28 or 29 February), as the ICO reads it. The clock
 keeps running while clarification is sought.
 
-The rules are read from lantern.timescales when it has them (codes
-`subject_access_response` and `subject_access_extended`, unit calendar_months); until
-then the same calendar-month arithmetic is used here with 1 and 3 months, so the answer
-does not change when the rules are added.
+The periods are the timescale rules `subject_access_response` (one month) and
+`subject_access_extended` (three months from receipt, in all).
 """
 
 from __future__ import annotations
@@ -20,23 +18,15 @@ from lantern.timescales import rules as timescale_rules
 
 RESPONSE_RULE = "subject_access_response"
 EXTENDED_RULE = "subject_access_extended"
-RESPONSE_MONTHS = 1
-EXTENDED_MONTHS = 3  # one month and two further months, from receipt
 
 
-def _months(code: str, fallback: int) -> int:
-    try:
-        found = timescale_rules.rule(code)
-    except timescale_rules.UnknownRule:
-        return fallback
-    if found.unit != timescale_rules.Unit.CALENDAR_MONTHS:
-        return fallback
-    return found.amount
+def _months(code: str) -> int:
+    return timescale_rules.rule(code).amount
 
 
 def response_due(received_on: dt.date) -> dt.date:
-    return timescale_rules.add_months(received_on, _months(RESPONSE_RULE, RESPONSE_MONTHS))
+    return timescale_rules.add_months(received_on, _months(RESPONSE_RULE))
 
 
 def extended_due(received_on: dt.date) -> dt.date:
-    return timescale_rules.add_months(received_on, _months(EXTENDED_RULE, EXTENDED_MONTHS))
+    return timescale_rules.add_months(received_on, _months(EXTENDED_RULE))
