@@ -102,6 +102,14 @@ class SupportPlan(models.Model):
         Agency, on_delete=models.PROTECT, related_name="+", help_text="The lead agency."
     )
     lead_worker = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    lead_access = models.ForeignKey(
+        "access.AccessBasis",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The lead worker's allocation that came with the plan, while it is open.",
+    )
     sensitivity = models.CharField(
         max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )

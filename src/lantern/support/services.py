@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from lantern.access import policy
 from lantern.access import services as access_services
-from lantern.access.models import AccessBasis, Notification, Relationship
+from lantern.access.models import AccessBasis, Notification
 from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
 from lantern.core.validation import check_not_future, check_order, check_required, refuse
@@ -206,31 +205,25 @@ def _review_months(value) -> int:
 
 
 # ---------------------------------------------------------------- the lead worker's access
-def _basis_reason(plan: SupportPlan) -> str:
-    return f"Lead worker of support plan {plan.pk}"
-
-
 def _basis_open(actor, plan: SupportPlan, worker) -> AccessBasis:
-    return access_services.allocation_open(
-        actor=actor, person=plan.person, user=worker, reason=_basis_reason(plan)
-    )
-
-
-def _basis_end(actor, plan: SupportPlan, worker, reason: str) -> int:
-    """End the worker's allocation that came with the plan (not any other allocation)."""
-    now = clock.now()
-    bases = AccessBasis.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-        person_id=plan.person_id,
+    """The worker becomes her allocated worker while she leads the plan."""
+    plan.lead_access = access_services.allocation_open(
+        actor=actor,
+        person=plan.person,
         user=worker,
-        kind=Relationship.ALLOCATED_WORKER,
-        reason=_basis_reason(plan),
+        reason=f"Lead worker of support plan {plan.pk}",
     )
-    ended = 0
-    for basis in bases:
+    plan.save(update_fields=["lead_access"])
+    return plan.lead_access
+
+
+def _basis_end(actor, plan: SupportPlan, reason: str) -> None:
+    """End the allocation that came with the plan (not any other allocation she has)."""
+    basis = plan.lead_access
+    if basis is not None and (basis.ends_at is None or basis.ends_at > clock.now()):
         access_services.basis_end(actor=actor, basis=basis, reason=reason)
-        ended += 1
-    return ended
+    plan.lead_access = None
+    plan.save(update_fields=["lead_access"])
 
 
 # ---------------------------------------------------------------- plans
@@ -327,7 +320,7 @@ def plan_end(*, actor, plan: SupportPlan, reason: str) -> SupportPlan:
         withdrawn.append(referral)
     plan.ended_at, plan.ended_by, plan.end_reason = now, actor, reason
     plan.save(update_fields=["ended_at", "ended_by", "end_reason"])
-    _basis_end(actor, plan, plan.lead_worker, f"Support plan ended: {reason}")
+    _basis_end(actor, plan, f"Support plan ended: {reason}")
     _audit(
         actor,
         "support.plan.end",
@@ -392,7 +385,7 @@ def lead_worker_change(*, actor, plan: SupportPlan, lead_worker, reason: str) ->
         refuse("lead_worker", f"{_name(lead_worker)} already leads this plan")
     reason = _text("reason", "why the lead worker changes", reason, 500)
     old = plan.lead_worker
-    _basis_end(actor, plan, old, f"No longer the lead worker: {reason}")
+    _basis_end(actor, plan, f"No longer the lead worker: {reason}")
     plan.lead_worker = lead_worker
     plan.save(update_fields=["lead_worker"])
     _basis_open(actor, plan, lead_worker)
