@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
+
 from lantern.people.models import Identifier, Person, SourceRecord
 
 from .exemptions import THIRD_PARTY
@@ -41,6 +43,7 @@ IDENTIFIER = "Identifier of another person"
 ADDRESS = "Address of another person"
 BIRTH_DATE = "Date of birth of another person"
 REFERENCE = "Lantern reference of another person"
+PHONE = "Phone number of another person"
 
 WHY = {
     NAME: "Someone else's name: another person recorded in Lantern or named in your records.",
@@ -48,6 +51,7 @@ WHY = {
     ADDRESS: "Someone else's address.",
     BIRTH_DATE: "Someone else's date of birth.",
     REFERENCE: "The Lantern reference of another person.",
+    PHONE: "A phone number that is not one of yours.",
 }
 
 # Names that are also everyday words: alone, they are not redacted (a full name still is).
@@ -65,8 +69,10 @@ REFERENCE_PATTERN = re.compile(r"P-[ABCDEFGHJKLMNPQRTUVWXY346789]{8}", re.IGNORE
 _NHS_LIKE = re.compile(r"(?<![\w])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w])")
 _UPN_LIKE = re.compile(r"(?<![\w])[A-Z]\d{11}[0-9A-Z](?![\w])", re.IGNORECASE)
 _PNC_LIKE = re.compile(r"(?<![\w/])\d{2,4}/\d{1,7}[A-Z](?![\w])", re.IGNORECASE)
+# A UK phone number as people write it: 07700 900123, 01632 960210, +44 7700 900123.
+_PHONE_LIKE = re.compile(r"(?<![\w+])(?:\+44\s?|0044\s?|0)\d{2,4}(?:[\s-]?\d{3,4}){2}(?![\w])")
 _NETS = ((REFERENCE_PATTERN, REFERENCE), (_NHS_LIKE, IDENTIFIER), (_UPN_LIKE, IDENTIFIER),
-         (_PNC_LIKE, IDENTIFIER))  # fmt: skip
+         (_PNC_LIKE, IDENTIFIER), (_PHONE_LIKE, PHONE))  # fmt: skip
 
 
 def _squash(text: str) -> str:
@@ -220,7 +226,11 @@ class Redactor:
 
     def _own_identifier(self, text: str) -> bool:
         squashed = _squash(text)
-        return squashed in self._own["identifiers"] or squashed == self.subject.reference
+        return (
+            squashed in self._own["identifiers"]
+            or squashed == self.subject.reference
+            or _phone_digits(text) in self._own["phones"]
+        )
 
     def scan(self, text: str) -> list[str | Withhold]:
         """The text as pieces: plain text, and the other people's data found in it."""
@@ -281,4 +291,25 @@ def _own_data(subject: Person) -> dict[str, set[str]]:
         "identifiers": identifiers,
         "lines": lines,
         "postcodes": postcodes,
+        "phones": _own_phones(subject),
     }
+
+
+def _phone_digits(text: str) -> str:
+    """A UK number's digits from its national 0 on, however it was written."""
+    digits = re.sub(r"\D", "", text or "")
+    if digits.startswith("0044"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("44") and (text or "").lstrip().startswith("+"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def _own_phones(subject: Person) -> set[str]:
+    """Her own numbers: the ones she gave to be contacted safely (lantern.support, named
+    through the app registry: the pack reads every app, none builds on it)."""
+    if not apps.is_installed("lantern.support"):
+        return set()
+    model = apps.get_model("support", "SafeContact")
+    numbers = model.objects.filter(person=subject).exclude(phone="").values_list("phone", flat=True)
+    return {_phone_digits(number) for number in numbers}
