@@ -73,6 +73,9 @@ def demo(argv: list[str]) -> int:
     from lantern.justice.demo import justice_seed
 
     justice_seed(today=clock.today())
+    from lantern.support.demo import support_demo_ensure
+
+    support_demo_ensure(today=clock.today())
     from lantern.alerts.models import Alert
 
     if not Alert.objects.exists():
