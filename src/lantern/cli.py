@@ -76,6 +76,9 @@ def demo(argv: list[str]) -> int:
     from lantern.support.demo import support_demo_ensure
 
     support_demo_ensure(today=clock.today())
+    from lantern.voice.demo import voice_demo_ensure
+
+    voice_demo_ensure(today=clock.today())
     from lantern.alerts.models import Alert
 
     if not Alert.objects.exists():
