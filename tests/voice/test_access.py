@@ -57,7 +57,6 @@ def shared_survivor(db):
 
 def test_the_roles_named_here_are_the_partnerships_roles():
     codes = set(Role.objects.values_list("code", flat=True))
-    assert codes >= access.RECORDING_ROLES
     assert codes >= access.PARTNERSHIP_ROLES | access.SUBJECT_ACCESS_ROLES
 
 

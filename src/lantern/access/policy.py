@@ -46,17 +46,20 @@ RECORD_TYPES = (
     "investigation",
     "bail_condition",
     "support_plan",
+    "voice_feedback",
 )
 # Records an agency holds as a whole, not through a person: network intelligence reports
 # and the summaries of them shared with another agency; investigations, and the bail
 # conditions the police share with an agency that needs them; survivors' support plans,
-# held by their lead agency. Only holds_record reaches them.
+# held by their lead agency; feedback from children, families and survivors, held by the
+# agency whose worker wrote it down. Only holds_record reaches them.
 AGENCY_RECORD_TYPES = {
     "intelligence": ("network", "IntelligenceReport"),
     "intelligence_summary": ("network", "SharedSummary"),
     "investigation": ("justice", "Investigation"),
     "bail_condition": ("justice", "BailCondition"),
     "support_plan": ("support", "SupportPlan"),
+    "voice_feedback": ("voice", "Feedback"),
 }
 SENSITIVITIES = tuple(Sensitivity.values)
 

@@ -1,11 +1,13 @@
 """Who may record, read and use feedback: the voice rules, in one place.
 
-The partnership's policy table (access/data/policy.csv) has no row for feedback yet, so the
-rules are here, and every voice selector, service, view and API asks this module:
+The partnership's policy table (access/data/policy.csv, record type `voice_feedback`) says
+which roles hold feedback and what they may do with it; this module adds what is particular
+to feedback, and every voice selector, service, view and API asks it:
 
-1. **Who records.** A worker in a role that hears children, families and survivors
-   (`RECORDING_ROLES`: social workers and their managers, the front door, support workers,
-   NHS safeguarding nurses, school safeguarding leads, police officers), in an agency.
+1. **Who records.** A worker in a role the table lets edit feedback (the roles that hear
+   children, families and survivors: social workers and their managers, the front door,
+   support workers, NHS safeguarding nurses, school safeguarding leads, police officers), in
+   an agency.
    Analysts, the partnership's staff, the scrutineer, the data protection officer and the
    administrator do not.
 2. **Who reads the words.** Feedback is held by the agency whose worker recorded it. Only
@@ -33,17 +35,7 @@ from django.db.models import Q
 
 from lantern.access import policy
 
-RECORDING_ROLES = frozenset(
-    {
-        "front_door_social_worker",
-        "social_worker",
-        "team_manager",
-        "support_worker",
-        "nhs_safeguarding_nurse",
-        "school_safeguarding_lead",
-        "police_officer",
-    }
-)
+RECORD_TYPE = "voice_feedback"  # the policy table's name for a piece of feedback
 PARTNERSHIP_ROLES = frozenset({"partnership_manager", "independent_scrutineer"})
 ACTION_MANAGER_ROLES = frozenset({"partnership_manager"})
 SUBJECT_ACCESS_ROLES = frozenset({"data_protection_officer"})
@@ -57,24 +49,24 @@ def _role(user) -> str | None:
 
 
 def records_feedback(user) -> bool:
-    """Rule 1: the user records feedback for their agency."""
-    return _role(user) in RECORDING_ROLES and getattr(user, "agency", None) is not None
+    """Rule 1: the user records feedback for their agency (the policy table's `edit` on
+    `voice_feedback`)."""
+    return policy.holds_any(user, "edit", RECORD_TYPE)
 
 
-def feedback_q(user, prefix: str = "") -> Q:
+def feedback_q(user, prefix: str = "", action: str = "view") -> Q:
     """Rule 2 as a filter, for a queryset whose `prefix` leads to Feedback: the items the
     user may read. The same answer as `may_read_feedback`, item by item."""
+    held = policy.agency_record_q(user, action, RECORD_TYPE, prefix)
     if not records_feedback(user):
         return Q(pk__in=[])
     visible = policy.people_visible_to(user, "view").values("pk")
-    return Q(**{f"{prefix}agency": user.agency}) & (
-        Q(**{f"{prefix}person__isnull": True}) | Q(**{f"{prefix}person__in": visible})
-    )
+    return held & (Q(**{f"{prefix}person__isnull": True}) | Q(**{f"{prefix}person__in": visible}))
 
 
-def may_read_feedback(user, feedback) -> bool:
+def may_read_feedback(user, feedback, action: str = "view") -> bool:
     """Rule 2 for one item."""
-    if not records_feedback(user) or feedback.agency_id != user.agency.pk:
+    if not policy.agency_record_permits(user, action, RECORD_TYPE, feedback):
         return False
     return feedback.person_id is None or policy.can(user, "view", feedback.person)
 

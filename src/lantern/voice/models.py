@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 
 from lantern.partners.models import Agency
-from lantern.people.models import Person
+from lantern.people.models import Person, Sensitivity
 
 
 class GiverKind(models.TextChoices):
@@ -87,6 +87,12 @@ class Feedback(models.Model):
         blank=True,
         related_name="+",
         help_text="Who it is about or from, if the worker knows and may see them.",
+    )
+    sensitivity = models.CharField(
+        max_length=10,
+        choices=Sensitivity.choices,
+        default=Sensitivity.NORMAL,
+        help_text="Restricted or sealed when what was said could put the giver at risk.",
     )
     words = models.TextField(help_text="What they said, in their own words.")
     sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
