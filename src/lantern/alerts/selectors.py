@@ -34,6 +34,7 @@ from lantern.audit.services import Subject, audit_record, audit_refusal
 from lantern.core import clock
 from lantern.partners.models import Agency, Role
 from lantern.people.models import Event, Person, Sensitivity
+from lantern.people.safety import address_mask
 from lantern.people.selectors import purpose_for
 
 from . import rules as alert_rules
@@ -221,6 +222,9 @@ def describe_facts(
     links = _links_readable(user, action, [f.source_id for f in facts if f.source_type == LINK])
     agencies = Agency.objects.in_bulk({f.agency_id for f in facts})
     alert_people = {f.alert.person_id for f in facts} if facts else set()
+    # The address of anyone whose safe-contact settings hide it from the reader stays out
+    # of what the records say (a fact may be about another person at her address).
+    mask = address_mask(user=user, person_ids={f.person_id for f in facts} | alert_people)
     views, subjects = [], []
     for f in facts:
         agency = agencies[f.agency_id].name
@@ -234,8 +238,8 @@ def describe_facts(
                     at=event.occurred_at,
                     shown=True,
                     title=event.event_type.name,
-                    summary=event.summary,
-                    place=event.place,
+                    summary=mask.any_text(event.summary),
+                    place=mask.any_text(event.place),
                     about_someone_else=other,
                     source=f"{EVENT}:{event.pk}",
                 )
@@ -270,7 +274,7 @@ def describe_facts(
                     at=f.at,
                     shown=True,
                     title=f"Intelligence {link.report.reference}: {link.get_kind_display()}",
-                    summary=f"{link.source.label} and {link.target.label}",
+                    summary=mask.any_text(f"{link.source.label} and {link.target.label}"),
                     about_someone_else=other,
                     source=f"{LINK}:{link.pk}",
                 )

@@ -27,6 +27,12 @@ class SourceRecordSerializer(serializers.ModelSerializer):
     agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     identifiers = IdentifierSerializer(many=True, read_only=True)
     addresses = AddressSerializer(many=True, read_only=True, source="shown_addresses")
+    postcode = serializers.CharField(read_only=True, source="shown_postcode")
+    address_hidden = serializers.BooleanField(
+        read_only=True,
+        help_text="True: the person's safe-contact settings hide every address of theirs from "
+        "the caller; ask the lead worker. `addresses` is empty and `postcode` blank.",
+    )
 
     class Meta:
         model = SourceRecord
@@ -43,6 +49,7 @@ class SourceRecordSerializer(serializers.ModelSerializer):
             "received_at",
             "identifiers",
             "addresses",
+            "address_hidden",
         ]
 
 

@@ -140,9 +140,9 @@ class PersonDetail(APIView):
                     "agency": item.agency_name,
                     "restricted": not item.shown,
                     "event_type": item.event.event_type.code if item.shown else None,
-                    "summary": item.event.summary if item.shown else None,
+                    "summary": item.summary if item.shown else None,
                     "ended_at": item.event.ended_at if item.shown else None,
-                    "place": item.event.place if item.shown else None,
+                    "place": item.place if item.shown else None,
                 }
                 for item in file.timeline
             ],

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lantern.access import policy
+from lantern.people.safety import address_mask
 
 from . import lookups, selectors, services
 from .models import Action
@@ -90,7 +91,8 @@ class CaseworkDetail(APIView):
             ],
             "actions": [_action(a) for a in view.actions],
         }
-        return Response(CaseworkSerializer(data).data)
+        mask = address_mask(user=request.user, person_ids=[person.pk])
+        return Response(mask.scrub(CaseworkSerializer(data).data))
 
 
 class ActionList(APIView):
@@ -101,7 +103,8 @@ class ActionList(APIView):
         if not policy.sees_case_data(request.user):
             raise Http404
         actions = selectors.agency_actions(user=request.user, operation="api.actions.list")
-        return Response(ActionSerializer([_action(a) for a in actions], many=True).data)
+        mask = address_mask(user=request.user, person_ids={a.person_id for a in actions})
+        return Response(mask.scrub(ActionSerializer([_action(a) for a in actions], many=True).data))
 
 
 class CompleteSerializer(serializers.Serializer):

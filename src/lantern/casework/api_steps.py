@@ -52,6 +52,7 @@ from rest_framework.views import APIView
 from lantern.core.validation import refuse
 from lantern.partners.models import Agency
 from lantern.people.models import Person
+from lantern.people.safety import address_mask
 from lantern.timescales.api import DeadlineSerializer, deadline_data
 
 from . import forms, lookups, selectors, services
@@ -559,7 +560,9 @@ def _shown(request, record, *, status: int = 200) -> Response:
     selectors.record_view(
         user=request.user, record=record, operation=f"api.{name}.view", shown=beside
     )
-    return Response(serializer(data).data, status=status)
+    # Her address out of the notes, when her safe-contact settings hide it from the caller.
+    mask = address_mask(user=request.user, person_ids=[record.person_id])
+    return Response(mask.scrub(serializer(data).data), status=status)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from lantern.accounts.decorators import verified_required
 from lantern.core import clock
 from lantern.core.validation import refuse
 from lantern.partners.models import Agency
+from lantern.people.safety import address_mask, safe_contact_for
 
 from . import access, forms, lookups, responsibilities, selectors, services
 from .models import (
@@ -37,6 +38,16 @@ from .models import (
 )
 
 FORM = "casework/form.html"
+
+
+def _safety(request, person, *, banner: bool = False) -> dict:
+    """What every page about the child needs for her safety: the mask that keeps her
+    address out of the notes when her safe-contact settings hide it from the reader, and
+    (on the pages from which a worker contacts her) those settings, for the banner."""
+    found = {"mask": address_mask(user=request.user, person_ids=[person.pk])}
+    if banner:
+        found["safe_contact"] = safe_contact_for(user=request.user, person=person)
+    return found
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -98,7 +109,14 @@ def overview(request, reference: str):
     person = lookups.child_or_404(request, reference)
     view = selectors.casework_for(user=request.user, person=person)
     return render(
-        request, "casework/overview.html", {"view": view, "person": person, "now": clock.now()}
+        request,
+        "casework/overview.html",
+        {
+            "view": view,
+            "person": person,
+            "now": clock.now(),
+            **_safety(request, person, banner=True),
+        },
     )
 
 
@@ -296,6 +314,7 @@ def _meeting_page(request, meeting: Meeting, *, action_form=None, enquiry_form=N
                 and access.may_record(request.user, meeting.person, "section_47_enquiry")
             ),
             "today": clock.today(),
+            **_safety(request, meeting.person),
         },
         status=400
         if (action_form and action_form.errors) or (enquiry_form and enquiry_form.errors)
@@ -389,6 +408,7 @@ def enquiry_detail(request, pk: int):
             "form": form,
             "step": responsibilities.step("section_47_enquiry"),
             "may_record": access.may_record(request.user, enquiry.person, "section_47_enquiry"),
+            **_safety(request, enquiry.person),
         },
         status=400 if form.errors else 200,
     )
@@ -455,6 +475,7 @@ def assessment_detail(request, pk: int):
             "now": clock.now(),
             "step": responsibilities.step("assessment"),
             "may_record": access.may_record(request.user, assessment.person, "assessment"),
+            **_safety(request, assessment.person),
         },
         status=400 if form.errors else 200,
     )
@@ -528,6 +549,7 @@ def conference_detail(request, pk: int):
                 and plan is None
                 and access.may_record(request.user, conference.person, "plan_actions")
             ),
+            **_safety(request, conference.person),
         },
     )
 
@@ -637,6 +659,7 @@ def _plan_page(request, plan: Plan, status: int = 200, **forms_given):
         "review_form": forms_given.get("review_form")
         or forms.ConferenceForm(outcomes=review_outcomes, initial={"category": plan.category}),
         "close_form": forms_given.get("close_form") or forms.PlanCloseForm(),
+        **_safety(request, plan.person),
     }
     return render(request, "casework/plan.html", context, status=status)
 
@@ -747,7 +770,12 @@ def action_list(request):
     if not policy.sees_case_data(request.user) or request.user.agency is None:
         raise Http404
     actions = selectors.agency_actions(user=request.user)
-    return render(request, "casework/actions.html", {"actions": actions, "today": clock.today()})
+    mask = address_mask(user=request.user, person_ids={a.person_id for a in actions})
+    return render(
+        request,
+        "casework/actions.html",
+        {"actions": actions, "today": clock.today(), "mask": mask},
+    )
 
 
 @verified_required
@@ -779,6 +807,7 @@ def action_detail(request, pk: int):
                 "plan_actions" if action.plan_id else action.meeting.kind
             ),
             "may_complete": access.may_complete(request.user, action),
+            **_safety(request, action.person),
         },
         status=400 if form.errors else 200,
     )

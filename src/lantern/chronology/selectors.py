@@ -60,6 +60,7 @@ from lantern.frontdoor.models import InformationRequest, Rating, Referral, Reque
 from lantern.partners.models import Agency, StaffMembership
 from lantern.people import selectors as people_selectors
 from lantern.people.models import Event, Person, Sensitivity
+from lantern.people.safety import NO_MASK, address_mask
 
 CONSULTATION = "consultation"
 PAGE_SIZE = 50
@@ -450,8 +451,12 @@ def _records(keys: Sequence[_Key]) -> dict[tuple[str, int], object]:
     return found
 
 
-def _entry(key: _Key, record, agency: Agency | None, mode: str, person: Person, user) -> Entry:
+def _entry(
+    key: _Key, record, agency: Agency | None, mode: str, person: Person, user, mask=NO_MASK
+) -> Entry:
     def make(title: str, summary: str, url: str, restricted: bool = False) -> Entry:
+        # Her address taken out (when hidden from the reader) before the summary is cut.
+        title, summary = mask.text(person.pk, title), mask.text(person.pk, summary)
         return Entry(key.when, key.kind, title, _short(summary), agency, url, record, restricted)
 
     match key.model:
@@ -573,6 +578,9 @@ def _entries(
     user, person: Person, keys: Sequence[_Key], modes: dict[int, str], agencies: dict
 ) -> list[Entry]:
     records = _records(keys)
+    # Her address, where an event or a note mentions it, when her safe-contact settings
+    # hide it from the reader: on the page, in the API and in the PDF alike.
+    mask = address_mask(user=user, person_ids=[person.pk])
     return [
         _entry(
             key,
@@ -581,6 +589,7 @@ def _entries(
             modes.get(key.pk, "") if key.model == "referral" else "",
             person,
             user,
+            mask,
         )
         for key in keys
         if (key.model, key.pk) in records

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lantern.access import policy
+from lantern.people.safety import NO_MASK
 
 from . import selectors, services
 from .models import Channel, InformationRequest, Referral
@@ -79,18 +80,22 @@ class ReferralOutSerializer(serializers.Serializer):
 
 
 def _child(referral: Referral) -> dict:
+    """The child as referred. Without the postcode when the child's addresses are hidden
+    from the caller (`address_hidden`, set by the selectors), with the flag saying so."""
+    hidden = getattr(referral, "address_hidden", False)
     return {
         "given_name": referral.given_name,
         "family_name": referral.family_name,
         "other_names": referral.other_names,
         "date_of_birth": referral.date_of_birth.isoformat() if referral.date_of_birth else None,
         "sex": referral.sex,
-        "postcode": referral.postcode,
+        "postcode": "" if hidden else referral.postcode,
+        "address_hidden": hidden,
         "identifiers": referral.identifiers,
     }
 
 
-def _request(request: InformationRequest, *, with_child: bool) -> dict:
+def _request(request: InformationRequest, *, with_child: bool, mask=NO_MASK) -> dict:
     return {
         "id": request.pk,
         "agency": request.agency.code,
@@ -98,7 +103,7 @@ def _request(request: InformationRequest, *, with_child: bool) -> dict:
         "asked_at": request.asked_at,
         "due_at": request.due_at,
         "status": request.status,
-        "answer": request.answer,
+        "answer": mask.any_text(request.answer),
         "answered_at": request.answered_at,
         "late": request.answered_late,
         "referral": request.referral.reference if with_child else None,
@@ -108,6 +113,7 @@ def _request(request: InformationRequest, *, with_child: bool) -> dict:
 
 def _referral(view: ReferralView) -> dict:
     referral = view.referral
+    masked = view.mask.any_text
     data = {
         "reference": referral.reference,
         "shown_as": view.mode,
@@ -116,27 +122,27 @@ def _referral(view: ReferralView) -> dict:
         "child": _child(referral),
     }
     if view.mode == Mode.ASKED:
-        data["requests"] = [_request(r, with_child=False) for r in view.requests]
+        data["requests"] = [_request(r, with_child=False, mask=view.mask) for r in view.requests]
         return data
     data.update(
         status=referral.status_label,
         agency=referral.agency.code,
         referrer_name=referral.referrer_name,
-        concern=referral.concern,
+        concern=masked(referral.concern),
         categories=list(referral.categories),
         consent=referral.consent,
         lawful_basis=referral.lawful_basis,
         decision=referral.decision,
         decided_at=referral.decided_at,
-        feedback=referral.feedback,
+        feedback=masked(referral.feedback),
         feedback_at=referral.feedback_at,
     )
     if view.mode == Mode.TRIAGE:
         data.update(
             rag=referral.rag,
             person=referral.person.reference if referral.person_id else None,
-            decision_reason=referral.decision_reason,
-            requests=[_request(r, with_child=False) for r in view.requests],
+            decision_reason=masked(referral.decision_reason),
+            requests=[_request(r, with_child=False, mask=view.mask) for r in view.requests],
         )
     return data
 

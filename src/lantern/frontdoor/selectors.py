@@ -26,6 +26,8 @@ from lantern.core import clock
 from lantern.linkage.matching import MatchQuery
 from lantern.linkage.selectors import PossibleMatch, people_matching_details
 from lantern.partners.models import Agency
+from lantern.people.safety import NO_MASK, AddressMask, SafeContactView, address_mask
+from lantern.people.safety import safe_contact_for as _safe_contact_for
 from lantern.people.selectors import attach_holdings, purpose_for
 
 from . import reference
@@ -94,6 +96,26 @@ class ReferralView:
     can_triage: bool = False
     overdue: bool = False
     consult: Consult | None = None
+    # The matched child's safe-contact settings, for a reader who may view the child; and
+    # the mask that keeps her address off the page when it is hidden from the reader.
+    safe_contact: SafeContactView | None = None
+    mask: AddressMask = NO_MASK
+
+
+def _hide_address(user, referrals) -> AddressMask:
+    """Mark each referral whose child's addresses are hidden from the user
+    (`address_hidden`, read by frontdoor/_child.html), and return the mask."""
+    referrals = list(referrals)
+    mask = address_mask(user=user, person_ids={r.person_id for r in referrals})
+    for referral in referrals:
+        referral.address_hidden = mask.hides(referral.person_id)
+    return mask
+
+
+def _safe_contact(user, referral: Referral) -> SafeContactView | None:
+    if referral.person_id is None or not policy.can(user, "view", referral.person):
+        return None
+    return _safe_contact_for(user=user, person=referral.person)
 
 
 @dataclass(frozen=True)
@@ -124,6 +146,8 @@ def referral_view(*, user, referral: Referral, action: str = "view") -> Referral
         relationships=frozenset(relationships),
         overdue=referral.is_overdue(clock.now()),
     )
+    view.mask = _hide_address(user, [referral])
+    view.safe_contact = _safe_contact(user, referral)
     subjects = [_subject(referral)]
     if mode != Mode.ASKED:
         view.categories = [names[c].name if c in names else c for c in referral.categories]
@@ -138,6 +162,7 @@ def referral_view(*, user, referral: Referral, action: str = "view") -> Referral
             referral.information_requests.select_related("agency", "asked_by", "answered_by")
         )
         view.re_referrals = _re_referrals(user, referral)
+        _hide_address(user, view.re_referrals)
         subjects += [Subject.of(r, person_id=referral.person_id) for r in view.requests]
         subjects += [_subject(r) for r in view.re_referrals]
         if view.can_triage and referral.is_open and referral.person_id:
@@ -324,6 +349,7 @@ def agency_requests(*, user) -> AgencyRequests:
         .select_related("answered_by", "referral", "agency")
         .order_by("-answered_at")
     )
+    _hide_address(user, [r.referral for r in waiting])
     if waiting or answered:
         # The answered requests show what the agency said about a child: a look too.
         audit_record(
@@ -341,6 +367,7 @@ def agency_requests(*, user) -> AgencyRequests:
 class RequestView:
     request: InformationRequest
     referral: Referral | None  # None once the agency no longer has the open request
+    mask: AddressMask = NO_MASK
 
 
 @transaction.atomic
@@ -365,7 +392,11 @@ def information_request_get(*, user, pk: int, action: str = "view") -> RequestVi
         purpose="Front-door request for information to " + user.agency.name,
         subjects=subjects,
     )
-    return RequestView(request=request, referral=referral if shows_child else None)
+    return RequestView(
+        request=request,
+        referral=referral if shows_child else None,
+        mask=_hide_address(user, [referral]),
+    )
 
 
 @dataclass(frozen=True)

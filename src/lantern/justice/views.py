@@ -32,6 +32,7 @@ from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
 from lantern.partners.models import Agency
 from lantern.people.models import Person, Sensitivity
+from lantern.people.safety import address_mask, safe_contacts_among
 from lantern.timescales.models import STATUS_TAGS, Deadline, DeadlineStatus
 
 from . import forms, reference, selectors, services
@@ -220,6 +221,7 @@ def _investigation_page(request, found: Investigation, status: int = 200, **give
     made = _investigation_forms(found)
     made.update(given)
     may_edit = policy.can(request.user, "edit", found)
+    _with_safe_contact(request.user, found.victim_list)
     context = {
         "investigation": found,
         "may_edit": may_edit,
@@ -395,7 +397,29 @@ class DutyRow:
     form: forms.DutyDoneForm | None
 
 
-def _duty_rows(duties, *, may_edit, back: str, given=None) -> list[DutyRow]:
+def _with_safe_contact(user, victims) -> None:
+    """Give each victim her safe-contact settings (`safe_contact`, or None) as the user
+    sees them: whoever tells her of a step in her case must reach her safely."""
+    victims = list(victims)
+    found = safe_contacts_among(user=user, person_ids={v.person_id for v in victims})
+    for victim in victims:
+        victim.safe_contact = found.get(victim.person_id)
+
+
+def _victims_mask(user, investigation_ids, also=()):
+    """The mask for pages about an investigation's people: its victims' addresses, when
+    hidden from the user, stay out of what is written there (a bail condition keeping the
+    suspect from her street, how she was told of a step)."""
+    victims = set(
+        Victim.objects.filter(investigation_id__in=set(investigation_ids)).values_list(
+            "person_id", flat=True
+        )
+    )
+    return address_mask(user=user, person_ids=victims | set(also))
+
+
+def _duty_rows(duties, *, user, may_edit, back: str, given=None) -> list[DutyRow]:
+    _with_safe_contact(user, [duty.victim for duty in duties])
     now = clock.now()
     told = f"{timezone.localtime(now):%-d %-m %Y %H:%M}"  # as the form reads it: London time
     deadlines = _deadlines(duties)
@@ -478,7 +502,11 @@ def _case_page(request, view: selectors.CaseView, status: int = 200, duty_forms=
     )
     orders = list(CourtOrder.objects.filter(suspect=case.defendant).order_by("-made_on"))
     duties = _duty_rows(
-        view.duties, may_edit=lambda d: may_edit, back=f"case-{case.pk}", given=duty_forms
+        view.duties,
+        user=request.user,
+        may_edit=lambda d: may_edit,
+        back=f"case-{case.pk}",
+        given=duty_forms,
     )
     victims = made.pop("victims")
     _shown(
@@ -498,6 +526,7 @@ def _case_page(request, view: selectors.CaseView, status: int = 200, duty_forms=
         "bail": [(b, b.expires_on is None or b.expires_on >= today) for b in bail],
         "orders": [(o, o.expires_on is None or o.expires_on >= today) for o in orders],
         "duties": duties,
+        "mask": _victims_mask(request.user, [investigation.pk]),
         "hearings": list(case.hearings.all()),
         "convicted": any(c.charge.convicted for c in view.counts),
         "unsentenced": [c for c in view.counts if not c.sentence],
@@ -652,6 +681,7 @@ def _duties_page(request, status: int = 200, duty_forms=None):
     }
     rows = _duty_rows(
         duties,
+        user=user,
         may_edit=lambda d: d.victim.investigation_id in editable,
         back="duties",
         given=duty_forms,
@@ -673,6 +703,7 @@ def _duties_page(request, status: int = 200, duty_forms=None):
         "rows": rows,
         "overdue": sum(1 for r in rows if r.status == DeadlineStatus.OVERDUE),
         "cases": cases,
+        "mask": address_mask(user=user, person_ids={d.victim.person_id for d in duties}),
     }
     return render(request, "justice/duties.html", context, status=status)
 
@@ -746,6 +777,7 @@ def person_bail(request, reference_: str):
     agency = request.user.agency
     context = {
         "person": person,
+        "mask": _victims_mask(request.user, {b.suspect.investigation_id for b in found}),
         "sees_person": policy.can(request.user, "view", person),
         "conditions": [
             {

@@ -16,11 +16,13 @@ from django.db.models import QuerySet
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
 from lantern.people.models import Address, Identifier, Person, SourceRecord
+from lantern.people.safety import NO_MASK, AddressMask, address_mask
 
 from .matching import MatchQuery, candidates_for
 from .models import LinkChange, ReviewPair, ReviewStatus
 
 CONSULTATION = "consultation"
+ADDRESS_COMPARISON = "address"  # the linkage model's comparison of address and postcode
 
 
 def decides_linkage(user) -> bool:
@@ -71,6 +73,8 @@ class RecordSide:
     identifiers: list[Identifier]
     addresses: list[Address]
     person: Person
+    postcode: str = ""  # the record's own postcode, as the reader may see it
+    address_hidden: bool = False  # the person's safe-contact settings hide their addresses
 
 
 @dataclass
@@ -80,12 +84,17 @@ class PairView:
     b: RecordSide
 
 
-def _side(record: SourceRecord) -> RecordSide:
+def _side(record: SourceRecord, mask: AddressMask = NO_MASK) -> RecordSide:
+    hidden = mask.hides(record.person_id)
     return RecordSide(
         record=record,
         identifiers=list(record.identifiers.order_by("scheme")),
-        addresses=[a for a in record.addresses.order_by("-valid_from") if not a.confidential],
+        addresses=[]
+        if hidden
+        else [a for a in record.addresses.order_by("-valid_from") if not a.confidential],
         person=record.person,
+        postcode=mask.postcode(record.person_id, record.postcode),
+        address_hidden=hidden,
     )
 
 
@@ -110,7 +119,8 @@ def review_pair_get(*, user, pk: int) -> PairView:
         ],
         detail={"pair": pair.pk},
     )
-    return PairView(pair=pair, a=_side(pair.record_a), b=_side(pair.record_b))
+    mask = address_mask(user=user, person_ids=[pair.record_a.person_id, pair.record_b.person_id])
+    return PairView(pair=pair, a=_side(pair.record_a, mask), b=_side(pair.record_b, mask))
 
 
 def link_changes_for(*, person: Person, record_ids: set[int]) -> list[LinkChange]:
@@ -200,6 +210,14 @@ def people_matching_details(
 
     ranked = candidates_for(query, readable=readable)[: limit * 3]
     people = policy.people_visible_to(user, action).in_bulk([c.person_id for c in ranked])
+    # Whether a typed address matches hers says where she lives: not shown when hidden.
+    hidden = policy.hidden_addresses_among(user, people)
+
+    def evidence(c, found: list) -> list:
+        if c.person_id in hidden:
+            return [e for e in found if e.comparison != ADDRESS_COMPARISON]
+        return found
+
     agencies = dict(
         SourceRecord.objects.filter(pk__in=[c.record_id for c in ranked]).values_list(
             "pk", "agency__name"
@@ -211,8 +229,8 @@ def people_matching_details(
             probability=c.score.match_probability,
             weight=c.score.match_weight,
             agency=agencies.get(c.record_id, ""),
-            evidence_for=c.score.for_(),
-            evidence_against=c.score.against(),
+            evidence_for=evidence(c, c.score.for_()),
+            evidence_against=evidence(c, c.score.against()),
         )
         for c in ranked
         if c.person_id in people

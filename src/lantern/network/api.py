@@ -21,7 +21,7 @@ from lantern.access import policy
 from lantern.api.pagination import BoundedPagination
 from lantern.partners.models import Agency
 
-from . import selectors, services
+from . import safety, selectors, services
 from .models import Entity, EntityKind, IntelligenceReport, Link, Origin, SharedSummary
 
 MAX_ENTITIES = 200
@@ -115,21 +115,38 @@ class ReportSerializer(serializers.Serializer):
     summaries = SummaryBriefSerializer(many=True)
 
 
-def _entity(entity: Entity) -> dict:
+def _entity(entity: Entity, mask: safety.NetworkMask = safety.NO_NETWORK_MASK) -> dict:
     return {
         "id": entity.pk,
         "kind": entity.kind,
-        "label": entity.label,
+        "label": mask.label(entity.pk, entity.label),
         "reference": entity.person.reference if entity.person_id else "",
     }
 
 
-def _link(link: Link) -> dict:
+def _links_mask(user, links: list[Link]) -> safety.NetworkMask:
+    """The mask for these links' ends: a hidden person's home named only as hidden."""
+    if user is None:
+        return safety.NO_NETWORK_MASK
+    ends = {e.pk: e for x in links for e in (x.source, x.target)}
+    return safety.network_mask(
+        user=user,
+        entities=[(e.pk, e.kind, e.person_id) for e in ends.values()],
+    )
+
+
+def _details(details: dict, mask: safety.NetworkMask) -> dict:
+    if not mask:
+        return details
+    return {k: mask.text.any_text(v) if isinstance(v, str) else v for k, v in details.items()}
+
+
+def _link(link: Link, mask: safety.NetworkMask = safety.NO_NETWORK_MASK) -> dict:
     return {
         "id": link.pk,
         "kind": link.kind,
-        "source": _entity(link.source),
-        "target": _entity(link.target),
+        "source": _entity(link.source, mask),
+        "target": _entity(link.target, mask),
         "first_seen": link.first_seen,
         "last_seen": link.last_seen,
     }
@@ -139,8 +156,9 @@ def _name(user) -> str | None:
     return (user.get_full_name() or user.get_username()) if user is not None else None
 
 
-def _report(report: IntelligenceReport) -> dict:
+def _report(report: IntelligenceReport, user=None) -> dict:
     summaries = report.summaries.select_related("recipient").prefetch_related("links")
+    mask = _links_mask(user, list(report.shown_links))
     return {
         "id": report.pk,
         "reference": report.reference,
@@ -156,8 +174,10 @@ def _report(report: IntelligenceReport) -> dict:
         "handling_conditions": report.handling_conditions,
         "grading": report.grading,
         "sensitivity": report.sensitivity,
-        "text": report.text,
-        "links": [_link(x) for x in report.shown_links],
+        "text": mask.text.any_text(report.text),
+        "links": [
+            _link(x, mask) for x in report.shown_links if mask.keeps_link(x.source_id, x.target_id)
+        ],
         "links_left_out": report.left_out,
         "summaries": [
             {
@@ -329,7 +349,8 @@ class ReportDetail(APIView):
         operation_id="network_report_retrieve", parameters=[PK], responses=ReportSerializer
     )
     def get(self, request, pk: int):
-        return Response(ReportSerializer(_report(_report_get(request, pk))).data)
+        found = _report_get(request, pk)
+        return Response(ReportSerializer(_report(found, request.user)).data)
 
 
 # ---------------------------------------------------------------- the network
@@ -380,9 +401,13 @@ class NeighbourhoodQuerySerializer(serializers.Serializer):
 def _entity_get(request, pk) -> Entity:
     _caller(request)
     try:
-        return selectors.entity_get(user=request.user, pk=pk)
+        entity = selectors.entity_get(user=request.user, pk=pk)
     except Entity.DoesNotExist:
         raise Http404 from None
+    mask = safety.network_mask(user=request.user, entities=[(entity.pk, entity.kind, None)])
+    if mask.hides(entity.pk):
+        raise Http404  # the home of someone whose address is hidden from the caller
+    return entity
 
 
 class EntityNeighbourhood(APIView):
@@ -427,6 +452,10 @@ class EntityNeighbourhood(APIView):
             until=query.get("until"),
             kinds=set(query.get("kinds") or ()) or None,
         )
+        mask = safety.network_mask(
+            user=request.user,
+            entities=[(n.id, n.kind, n.person_id) for n in view.nodes],
+        )
         data = {
             "centre": entity.pk,
             "truncated": view.truncated,
@@ -434,14 +463,15 @@ class EntityNeighbourhood(APIView):
                 {
                     "id": n.id,
                     "kind": n.kind,
-                    "label": n.label,
+                    "label": mask.label(n.id, n.label),
                     "flagged": n.flagged,
                     "reference": n.reference,
                     "is_child": n.is_child,
                     "community": n.community,
-                    "details": n.details,
+                    "details": _details(n.details, mask),
                 }
                 for n in view.nodes
+                if not mask.hides(n.id)
             ],
             "edges": [
                 {
@@ -453,6 +483,7 @@ class EntityNeighbourhood(APIView):
                     "last_seen": e.last_seen,
                 }
                 for e in view.edges
+                if mask.keeps_link(e.source, e.target)
             ],
         }
         return Response(NetworkSerializer(data).data)
@@ -529,7 +560,8 @@ class SummarySerializer(serializers.Serializer):
     )
 
 
-def _summary(summary: SharedSummary, links: list[Link], report: str | None) -> dict:
+def _summary(summary: SharedSummary, links: list[Link], report: str | None, user=None) -> dict:
+    mask = _links_mask(user, list(links))
     return {
         "id": summary.pk,
         "agency": summary.agency.code,
@@ -539,9 +571,9 @@ def _summary(summary: SharedSummary, links: list[Link], report: str | None) -> d
         "agreement": summary.agreement.code,
         "shared_at": summary.shared_at,
         "withdrawn_at": summary.withdrawn_at,
-        "text": summary.text,
+        "text": mask.text.any_text(summary.text),
         "conditions": summary.conditions,
-        "links": [_link(x) for x in links],
+        "links": [_link(x, mask) for x in links if mask.keeps_link(x.source_id, x.target_id)],
         "report": report,
     }
 
@@ -633,7 +665,7 @@ class SummaryList(APIView):
         references = dict(
             IntelligenceReport.objects.filter(pk__in=readable).values_list("pk", "reference")
         )
-        results = [_summary(s, s.shown_links, references.get(s.report_id)) for s in page]
+        results = [_summary(s, s.shown_links, references.get(s.report_id), user) for s in page]
         last = max(1, -(-count // size))
         return Response(
             {

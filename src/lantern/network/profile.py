@@ -28,7 +28,7 @@ from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
 from lantern.core.pdf import MARKING, MarkedDocument, printable
 
-from . import selectors
+from . import safety, selectors
 from .models import Entity, EntityKind, Link, LinkKind
 
 ADULT_AGE = selectors.ADULT_AGE
@@ -245,6 +245,18 @@ def _reports(user, links: Sequence[Link]) -> dict[int, tuple[str, str, str]]:
 
 def _build(user, *, title, about, links, entities, truncated, window) -> Profile:
     today = clock.today()
+    # A survivor whose address is hidden from the reader: her home is absent, with its
+    # links, and her address is out of every other label (network/safety.py).
+    mask = safety.network_mask(
+        user=user,
+        entities=[
+            (pk, entities[pk].kind, entities[pk].person_id)
+            for pk in {pk for x in links for pk in (x.source_id, x.target_id)}
+        ],
+    )
+    if mask:
+        links = [x for x in links if mask.keeps_link(x.source_id, x.target_id)]
+        title, about = mask.text.any_text(title), mask.text.any_text(about)
     used = {pk for x in links for pk in (x.source_id, x.target_id)}
     counts: dict[int, int] = {}
     first: dict[int, dt.date] = {}
@@ -262,7 +274,7 @@ def _build(user, *, title, about, links, entities, truncated, window) -> Profile
         rows[pk] = Row(
             id=pk,
             kind=e.kind,
-            label=e.label,
+            label=mask.label(pk, e.label),
             reference=e.person.reference if e.person_id else "",
             person_id=e.person_id,
             is_child=age is not None and age < ADULT_AGE,

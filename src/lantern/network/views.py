@@ -4,6 +4,8 @@ they may not see is absent from every page, graph, table and file, not greyed.""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
@@ -19,7 +21,7 @@ from lantern.core import clock
 from lantern.people import selectors as people_selectors
 from lantern.people.models import Person
 
-from . import analysis, grading, profile, selectors
+from . import analysis, grading, profile, safety, selectors
 from .forms import ChainForm, Filters, NetworkFilterForm, SearchForm
 from .models import Entity, EntityKind, IntelligenceReport, LinkKind, PlaceType
 
@@ -56,7 +58,16 @@ def _entity_or_404(request, pk) -> Entity:
         entity = selectors.entity_get(user=request.user, pk=pk)
     except Entity.DoesNotExist:
         raise Http404 from None
+    if _without_homes(request.user, [entity]) != [entity]:
+        raise Http404  # the home of someone whose address is hidden from the reader
     return entity
+
+
+def _without_homes(user, entities: list[Entity]) -> list[Entity]:
+    """These entities less any place a person whose address is hidden from the user lives
+    at (network/safety.py): for the user, such a place is not there."""
+    mask = safety.network_mask(user=user, entities=[(e.pk, e.kind, e.person_id) for e in entities])
+    return [e for e in entities if not mask.hides(e.pk)]
 
 
 def _visible_reports(user, report_ids) -> dict[int, IntelligenceReport]:
@@ -75,8 +86,30 @@ def _kind_label(node: selectors.Node) -> str:
     return label
 
 
-def _graph(user, view: selectors.NetworkView, filters: Filters) -> dict:
+def _mask_of(user, view: selectors.NetworkView) -> safety.NetworkMask:
+    return safety.network_mask(
+        user=user,
+        entities=[(n.id, n.kind, n.person_id) for n in view.nodes],
+    )
+
+
+def _masked(view: selectors.NetworkView, mask: safety.NetworkMask) -> selectors.NetworkView:
+    """The view as the reader may see it: the home of a person whose address is hidden from
+    them absent, with its links; her address out of every other label."""
+    if not mask:
+        return view
+    nodes = [
+        dataclasses.replace(n, label=mask.label(n.id, n.label))
+        for n in view.nodes
+        if not mask.hides(n.id)
+    ]
+    edges = [e for e in view.edges if mask.keeps_link(e.source, e.target)]
+    return dataclasses.replace(view, nodes=nodes, edges=edges)
+
+
+def _graph(user, view: selectors.NetworkView, filters: Filters, mask=None) -> dict:
     """The nodes and links as the page's tables and the graph's script both read them."""
+    view = _masked(view, _mask_of(user, view) if mask is None else mask)
     expand_query = filters.query(hops=1)
     page_query = "" if filters.default else filters.query()
     degree: dict[int, int] = {}
@@ -200,10 +233,7 @@ def start(request):
     context = {
         "form": form,
         "results": results,
-        "shared": [
-            {"entity": s.entity, "kind_label": _kind_label(s.entity), "children": s.children}
-            for s in selectors.shared_entities(user=user, min_children=3)
-        ],
+        "shared": _shared(user),
         "chain_form": ChainForm(),
         "police": police,
     }
@@ -211,6 +241,25 @@ def start(request):
         context["last_run"] = analysis.last_run()
         context["waiting"] = analysis.links_since_last_run()
     return render(request, "network/start.html", context, status=status)
+
+
+def _shared(user) -> list[dict]:
+    """Places, cars and adults shared by three or more children, less the home of anyone
+    whose address is hidden from the user."""
+    shared = selectors.shared_entities(user=user, min_children=3)
+    mask = safety.network_mask(
+        user=user,
+        entities=[(n.id, n.kind, n.person_id) for s in shared for n in (s.entity, *s.children)],
+    )
+    return [
+        {
+            "entity": dataclasses.replace(s.entity, label=mask.label(s.entity.id, s.entity.label)),
+            "kind_label": _kind_label(s.entity),
+            "children": s.children,
+        }
+        for s in shared
+        if not mask.hides(s.entity.id)
+    ]
 
 
 def _search(user, form: SearchForm) -> list[Entity]:
@@ -230,7 +279,7 @@ def _search(user, form: SearchForm) -> list[Entity]:
         policy.people_visible_to(user, "view").filter(pk__in=people).values_list("pk", flat=True)
     )
     found = [e for e in found if e.person_id is None or e.person_id in allowed]
-    found = _with_links(user, found)
+    found = _without_homes(user, _with_links(user, found))
     shown = sorted({e.person_id for e in found if e.person_id is not None})
     if shown:
         audit_record(
@@ -272,11 +321,13 @@ def entity(request, pk: int):
     invalid = form.is_bound and not form.is_valid()
     filters = form.filters()
     view = _neighbourhood(request, centre, filters)
-    graph = _graph(request.user, view, filters)
+    mask = _mask_of(request.user, view)
+    graph = _graph(request.user, view, filters, mask)
     police = _reads_intelligence(request.user)
     context = {
         "entity": centre,
-        "centre": view.node(centre.pk),
+        "entity_label": mask.label(centre.pk, centre.label),
+        "centre": _masked(view, mask).node(centre.pk),
         "kind_label": _kind_label(view.node(centre.pk)),
         "form": form,
         "filters": filters,
@@ -332,7 +383,11 @@ def group(request, community: int):
         "numbers.",
         chart_id="growth",
     )
-    holds = [(by_id[str(node.id)], score) for node, score in found.holds_together]
+    holds = [
+        (by_id[str(node.id)], score)
+        for node, score in found.holds_together
+        if str(node.id) in by_id  # a hidden home is not in the graph
+    ]
     hub = holds[0][0] if holds else max(graph["nodes"], key=lambda n: (n["links"], n["label"]))
     context = {
         "community": community,
@@ -341,7 +396,7 @@ def group(request, community: int):
         "graph": graph,
         "counts": _counts(graph),
         "holds": holds,
-        "children": [by_id[str(n.id)] for n in found.children],
+        "children": [by_id[str(n.id)] for n in found.children if str(n.id) in by_id],
         "growth": [(f"{m:%B %Y}", e, n) for m, e, n in found.growth],
         "chart": svg,
         "police": _reads_intelligence(request.user),
@@ -400,6 +455,22 @@ def chain(request):
     if form.is_bound and form.errors:
         status = 400
     steps = []
+    end_labels = [e.label for e in ends] if ends else []
+    if found is not None:
+        mask = safety.network_mask(
+            user=request.user,
+            entities=[(n.id, n.kind, n.person_id) for n in found.nodes],
+        )
+        if any(mask.hides(n.id) for n in found.nodes):
+            found = None  # a chain never runs through a place the reader may not see
+        elif mask:
+            found = dataclasses.replace(
+                found,
+                nodes=[
+                    dataclasses.replace(n, label=mask.label(n.id, n.label)) for n in found.nodes
+                ],
+            )
+            end_labels = [mask.label(e.pk, e.label) for e in ends]
     if found is not None:
         reports = _visible_reports(request.user, [e.report_id for e in found.edges])
         for index, edge in enumerate(found.edges):
@@ -421,6 +492,7 @@ def chain(request):
     context = {
         "form": form,
         "ends": ends,
+        "end_labels": end_labels,
         "found": found,
         "steps": steps,
         "start_kind": _kind_label(found.nodes[0]) if found else "",
@@ -447,11 +519,18 @@ def report(request, pk: int):
     for link in found.shown_links:
         for end in (link.source, link.target):
             ends[end.pk] = end
+    mask = safety.network_mask(
+        user=request.user,
+        entities=[(e.pk, e.kind, e.person_id) for e in ends.values()],
+    )
+    shown_links = [x for x in found.shown_links if mask.keeps_link(x.source_id, x.target_id)]
     today = clock.today()
     links = [
         {
             "source": link.source,
             "target": link.target,
+            "source_label": mask.label(link.source.pk, link.source.label),
+            "target_label": mask.label(link.target.pk, link.target.label),
             "source_kind": KIND_LABELS.get(link.source.kind, link.source.kind),
             "target_kind": KIND_LABELS.get(link.target.kind, link.target.kind),
             "source_child": _child(link.source, today),
@@ -459,9 +538,9 @@ def report(request, pk: int):
             "kind_label": LINK_LABELS.get(link.kind, link.kind),
             "seen": _seen(link),
         }
-        for link in found.shown_links
+        for link in shown_links
     ]
-    context = {"report": found, "parts": parts, "links": links}
+    context = {"report": found, "parts": parts, "links": links, "mask": mask}
     return render(request, "network/report.html", context)
 
 

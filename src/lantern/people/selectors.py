@@ -36,6 +36,7 @@ from .models import (
     Sensitivity,
     SourceRecord,
 )
+from .safety import AddressMask, address_mask
 
 CONSULTATION = "consultation"
 
@@ -73,7 +74,9 @@ def people_matching(*, user, query: PeopleQuery, action: str = "search") -> Quer
     every part of the query. Not audited: callers show a page through `people_search_page`.
 
     Names match the start of any agency's given or family name, so 'Jo Smi' finds
-    Joanne Smith; an identifier matches only when it is a valid number.
+    Joanne Smith; an identifier matches only when it is a valid number. A postcode never
+    finds a person whose addresses are hidden from the user (her safe-contact settings):
+    that she is found there would say where she lives.
     """
     records = policy.source_records_visible_to(user, "view").filter(
         person=OuterRef("pk"), is_current=True
@@ -109,11 +112,10 @@ def people_matching(*, user, query: PeopleQuery, action: str = "search") -> Quer
         records = records.filter(
             Exists(Identifier.objects.filter(matches, source_record=OuterRef("pk"), is_valid=True))
         )
-    return (
-        policy.people_visible_to(user, action)
-        .filter(Exists(records))
-        .order_by("family_name", "given_name", "date_of_birth", "pk")
-    )
+    people = policy.people_visible_to(user, action).filter(Exists(records))
+    if query.postcode.strip():
+        people = people.exclude(policy.address_hidden_q(user))
+    return people.order_by("family_name", "given_name", "date_of_birth", "pk")
 
 
 @transaction.atomic
@@ -164,7 +166,8 @@ def people_export(*, user, query: PeopleQuery) -> list[Person]:
 
 def attach_holdings(people: Sequence[Person], *, user) -> None:
     """Which agencies know each person, and the postcodes the user may read, so a reader
-    can tell apart two people with one name."""
+    can tell apart two people with one name (none for a person whose addresses are hidden
+    from the user)."""
     records = (
         SourceRecord.objects.filter(person__in=people, is_current=True)
         .select_related("agency")
@@ -179,10 +182,16 @@ def attach_holdings(people: Sequence[Person], *, user) -> None:
     for record in records:
         if record.sensitivity != Sensitivity.SEALED or record.pk in readable:
             by_person.setdefault(record.person_id, []).append(record)
+    hidden = policy.hidden_addresses_among(user, [p.pk for p in people])
     for person in people:
         held = by_person.get(person.pk, [])
         person.known_to = sorted({r.agency.name for r in held})
-        person.postcodes = sorted({r.postcode for r in held if r.postcode and r.pk in readable})
+        person.address_hidden = person.pk in hidden
+        person.postcodes = (
+            []
+            if person.address_hidden
+            else sorted({r.postcode for r in held if r.postcode and r.pk in readable})
+        )
 
 
 def merged_reference(*, user, reference: str) -> str | None:
@@ -259,6 +268,10 @@ class EventView:
     agency_name: str
     shown: bool  # False: the user learns only that the agency holds a record
     restricted: bool = False
+    # As the reader may see them: without her address when it is hidden from them.
+    summary: str = ""
+    place: str = ""
+    postcode: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +286,7 @@ class PersonFile:
     purpose: str
     masked_addresses: int
     access: frozenset[str]  # the user's relationships to the person
+    address_hidden: bool = False  # her safe-contact settings hide every address of hers
 
 
 @transaction.atomic
@@ -300,14 +314,15 @@ def person_file(
         }
     )
     access = policy.person_relationships(user, person)
+    mask = address_mask(user=user, person_ids=[person.pk])
+    hidden = mask.hides(person.pk)
     masked = 0
     for record in records:
-        if not policy.may_see_confidential_address(user, record, access):
-            kept = [a for a in record.addresses.all() if not a.confidential]
-            masked += len(record.addresses.all()) - len(kept)
-            record.shown_addresses = kept
-        else:
-            record.shown_addresses = list(record.addresses.all())
+        record.shown_addresses = policy.addresses_shown(user, record, access, hidden=hidden)
+        record.shown_postcode = mask.postcode(person.pk, record.postcode)
+        record.address_hidden = hidden
+        if not hidden:
+            masked += len(record.addresses.all()) - len(record.shown_addresses)
 
     relationships = _relationships(user, person)
     events = (
@@ -332,6 +347,9 @@ def person_file(
                 event.source_record.agency.name,
                 shown,
                 restricted=event.sensitivity == Sensitivity.RESTRICTED,
+                summary=mask.text(person.pk, event.summary) if shown else "",
+                place=mask.place(person.pk, event.place) if shown else "",
+                postcode=mask.postcode(person.pk, event.postcode) if shown else "",
             )
         )
     purpose = purpose_for(access)
@@ -359,6 +377,7 @@ def person_file(
         purpose=purpose,
         masked_addresses=masked,
         access=frozenset(access),
+        address_hidden=hidden,
     )
 
 
@@ -426,7 +445,7 @@ def _disagreements(records: list[SourceRecord]) -> dict[str, list[tuple[str, str
     fields = {
         "Name": lambda r: f"{r.given_name} {r.family_name}",
         "Date of birth": lambda r: r.date_of_birth.strftime("%-d %B %Y") if r.date_of_birth else "",
-        "Postcode": lambda r: r.postcode,
+        "Postcode": lambda r: r.shown_postcode,
     }
     found = {}
     for label, value_of in fields.items():
@@ -459,6 +478,7 @@ def recent_events(*, user, days: int = 30, limit: int = 12) -> list[Event]:
             "event_type", "source_record__agency", "source_record__person"
         ).order_by("-occurred_at")[:limit]
     )
+    _mask_events(user, shown)
     audit_record(
         actor=user,
         action=CONSULTATION,
@@ -468,6 +488,17 @@ def recent_events(*, user, days: int = 30, limit: int = 12) -> list[Event]:
         + [Subject.person(e.source_record.person) for e in shown],
     )
     return shown
+
+
+def _mask_events(user, events: Sequence[Event], mask: AddressMask | None = None) -> None:
+    """Give each event the summary and place the user may read (`shown_summary`,
+    `shown_place`): without the address of a person whose addresses are hidden from them."""
+    if mask is None:
+        mask = address_mask(user=user, person_ids={e.source_record.person_id for e in events})
+    for event in events:
+        person_id = event.source_record.person_id
+        event.shown_summary = mask.text(person_id, event.summary)
+        event.shown_place = mask.place(person_id, event.place)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from lantern.access import policy
 from lantern.accounts.decorators import verified_required
 from lantern.core import clock
 from lantern.people.models import Person
+from lantern.people.safety import address_mask
 
 from . import forms, selectors, services, tools
 from .models import Assessment
@@ -172,6 +173,7 @@ def _assessment_page(request, found: Assessment, decision_form, status: int = 20
             "person": found.person,
             "may_decide": may_decide,
             "form": decision_form,
+            "mask": address_mask(user=request.user, person_ids=[found.person_id]),
         },
         status=status,
     )

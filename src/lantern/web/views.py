@@ -19,12 +19,13 @@ from lantern.access.models import BreakGlassRequest
 from lantern.accounts.decorators import verified_required
 from lantern.alerts import selectors as alerts_selectors
 from lantern.audit import selectors as audit_selectors
+from lantern.audit.models import AuditSubject
 from lantern.casework import selectors as casework_selectors
 from lantern.core import clock
 from lantern.frontdoor import selectors as frontdoor_selectors
 from lantern.linkage import selectors as linkage_selectors
 from lantern.linkage.matching import MatchQuery
-from lantern.people import selectors
+from lantern.people import safety, selectors
 from lantern.people import services as people_services
 from lantern.people.models import Person, SourceRecord
 from lantern.timescales import selectors as timescales_selectors
@@ -51,6 +52,9 @@ def home(request):
         context["deadline_counts"] = timescales_selectors.worklist_counts(user=user)
         context["frontdoor_panel"] = frontdoor_selectors.home_panel(user=user)
         context["casework_actions"] = casework_selectors.home_actions(user=user)
+        context["mask"] = safety.address_mask(
+            user=user, person_ids={a.person_id for a in context["casework_actions"].actions}
+        )
         context["alerts_panel"] = alerts_selectors.home_alerts(user)
     else:
         year_ago = clock.today() - dt.timedelta(days=365)
@@ -169,6 +173,7 @@ def person_detail(request, reference: str):
         {
             "file": file,
             "person": person,
+            "safe_contact": safety.safe_contact_for(user=request.user, person=person),
             "can_read_log": audit_selectors.may_read_log_of(request.user, person, file.access),
             "decides_linkage": linkage_selectors.decides_linkage(request.user),
             "link_changes": linkage_selectors.link_changes_for(person=person, record_ids=shown),
@@ -224,8 +229,11 @@ def person_access_log(request, reference: str):
     page = audit_selectors.person_access_log(
         user=request.user, person=person, page=request.GET.get("page")
     )
+    mask = safety.address_mask(user=request.user, person_ids=[person.pk])
     return render(
-        request, "web/access_log.html", {"person": person, "page": page, "query_string": ""}
+        request,
+        "web/access_log.html",
+        {"person": person, "page": page, "query_string": "", "mask": mask},
     )
 
 
@@ -261,8 +269,25 @@ def audit_search(request):
     return render(
         request,
         "web/audit_search.html",
-        {"form": form, "page": page, "person": person, "query_string": params.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "person": person,
+            "query_string": params.urlencode(),
+            "mask": _audit_mask(request.user, page),
+        },
     )
+
+
+def _audit_mask(user, page):
+    """What the log says (a search's postcode, a reason typed with an address) without the
+    address of anyone whose addresses are hidden from the reader."""
+    if page is None:
+        return safety.NO_MASK
+    people = AuditSubject.objects.filter(
+        event_id__in=[e.pk for e in page.object_list], person_id__isnull=False
+    ).values_list("person_id", flat=True)
+    return safety.address_mask(user=user, person_ids=set(people))
 
 
 @verified_required

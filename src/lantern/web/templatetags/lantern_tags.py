@@ -36,3 +36,12 @@ def likelihood(probability: float | None) -> str:
     if probability < 0.005:
         return "under 1%"
     return f"{round(probability * 100)}%"
+
+
+@register.filter
+def without_address(text: str, mask) -> str:
+    """Free text without the address of anyone whose addresses are hidden from the reader
+    (`mask`: a lantern.people.safety.AddressMask for the people the page shows)."""
+    if not mask or not text:
+        return text
+    return mask.any_text(str(text))
