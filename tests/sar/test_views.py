@@ -142,3 +142,14 @@ def test_hidden_requests_answer_404(client_for, persona, prepared, request):
         assert get(client, reverse("sar:list")).status_code == 404
     else:
         assert prepared.reference not in text(get(client, reverse("sar:list")))
+
+
+def test_the_person_page_leads_to_logging_a_request_with_her_reference_filled_in(
+    client_for, police_officer, scenario
+):
+    client = client_for(police_officer)
+    person_page = get(client, reverse("web:person", args=[scenario["ellie"].reference]))
+    link = f"{reverse('sar:new')}?person={scenario['ellie'].reference}"
+    assert link in person_page.content.decode()
+    form = get(client, link)
+    assert f'value="{scenario["ellie"].reference}"' in form.content.decode()

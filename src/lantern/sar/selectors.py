@@ -45,6 +45,21 @@ def person_for_request(*, user, reference: str) -> Person:
 
 
 @transaction.atomic
+def person_for_form(*, user, reference: str) -> Person:
+    """The person a request is about to be logged for, to fill in the form (from her page),
+    if the user may log one for her: audited as a look at her."""
+    person = person_for_request(user=user, reference=reference)
+    audit_record(
+        actor=user,
+        action=CONSULTATION,
+        operation="sar.log.form",
+        purpose="Subject access request: logging one for this person",
+        subjects=[Subject.person(person)],
+    )
+    return person
+
+
+@transaction.atomic
 def requests_list(*, user, status: str = "") -> list[SubjectAccessRequest]:
     found = access.requests_visible_to(user).select_related("person", "logged_by")
     if status in Status.values:

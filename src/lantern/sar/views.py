@@ -77,7 +77,14 @@ def _overdue(sar: SubjectAccessRequest, today) -> bool:
 @require_http_methods(["GET", "POST"])
 def request_log(request):
     _user_may_use(request)
-    form = forms.LogForm(request.POST if request.method == "POST" else None)
+    initial = {}
+    if request.method == "GET" and request.GET.get("person"):  # from her page
+        try:
+            found = selectors.person_for_form(user=request.user, reference=request.GET["person"])
+        except Person.DoesNotExist:
+            raise Http404 from None
+        initial["person"] = found.reference
+    form = forms.LogForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
