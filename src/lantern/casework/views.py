@@ -80,8 +80,9 @@ def _user(pk: str | None):
     return get_user_model().objects.filter(pk=pk).first() if pk else None
 
 
-def _form_page(request, form, *, person, title: str, step: str, operation: str, **extra):
-    """The one page every simple step's form uses, with the step's responsibilities."""
+def _form_page(request, form, *, person, title: str, step: str | None, operation: str, **extra):
+    """The one page every simple step's form uses, with the step's responsibilities (none
+    for opening or closing a case, which is the council's alone)."""
     selectors.child_view(user=request.user, person=person, operation=operation)
     return render(
         request,
@@ -90,7 +91,7 @@ def _form_page(request, form, *, person, title: str, step: str, operation: str, 
             "form": form,
             "person": person,
             "title": title,
-            "step": responsibilities.step(step),
+            "step": responsibilities.step(step) if step else None,
             **extra,
         },
         status=400 if form.errors else 200,
@@ -146,7 +147,7 @@ def case_open(request, reference: str):
         form,
         person=person,
         title="Open a case",
-        step="assessment",
+        step=None,
         operation="case.open_form",
         button="Open the case",
     )
@@ -172,7 +173,9 @@ def case_close(request, reference: str):
         form,
         person=person,
         title="Close the case",
-        step="assessment",
+        step=None,
+        note="Closing the case ends the council's casework only. A survivor's support plan "
+        "goes on, with her lead worker, for as long as she needs it.",
         operation="case.close_form",
         button="Close the case",
         warning=True,

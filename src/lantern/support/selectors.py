@@ -237,12 +237,12 @@ def age_status(person: Person, plan: SupportPlan | None = None, on: dt.date | No
         return AgeStatus(None, None, "", "Date of birth not known")
     opened = _day(plan.opened_at) if plan is not None else None
     if adult and opened is not None and opened < birthday:
+        goes_on = " The plan goes on: nothing ends because she is 18." if plan.is_open else ""
         return AgeStatus(
             True,
             birthday,
             "Now an adult survivor",
-            f"Turned 18 on {birthday.day} {birthday:%B %Y}. The plan goes on: nothing "
-            "ends because she is 18.",
+            f"Turned 18 on {birthday.day} {birthday:%B %Y}.{goes_on}",
         )
     if adult:
         return AgeStatus(True, birthday, "Adult survivor", "")
