@@ -153,3 +153,70 @@ def test_the_person_page_leads_to_logging_a_request_with_her_reference_filled_in
     assert link in person_page.content.decode()
     form = get(client, link)
     assert f'value="{scenario["ellie"].reference}"' in form.content.decode()
+
+
+# ---------------------------------------------------------------- what the DPO is told
+def test_the_received_step_shows_the_day_received_apart_from_who_logged_it_and_when(
+    client_for, dpo, scenario
+):
+    from lantern.sar import services
+
+    received, logged_on = TODAY - dt.timedelta(days=1), TODAY
+    with on(logged_on):
+        sar = services.sar_log(
+            actor=dpo,
+            person=scenario["ellie"],
+            received_on=received,
+            requester="subject",
+            identity_check="documents",
+        )
+    steps = text(get(client_for(dpo), url("request", sar))).split("Steps", 1)[1]
+    name = dpo.get_full_name()
+    assert f"Received: Done {received:%-d %b %Y}; logged {logged_on:%-d %b %Y} by {name}" in steps
+    assert f"{received:%-d %b %Y}, {name}" not in steps  # never as if he received it
+
+
+def test_the_dpo_is_told_how_many_redactions_withhold_her_own_information(
+    client_for, dpo, second_dpo, logged
+):
+    from lantern.sar import services
+    from lantern.sar.exemptions import THIRD_PARTY
+
+    client = client_for(dpo)
+    with on(TODAY):
+        prepared = client.post(url("prepare", logged), follow=True)
+    redactions = logged.pack.redactions.all()
+    own = [r for r in redactions if r.exemption != THIRD_PARTY]
+    others = len(redactions) - len(own)
+    assert own and others, "the scenario withholds police intelligence about her"
+    told = (
+        f"Pack prepared, with {len(redactions)} redactions to check: {others} of other "
+        f"people's information, {len(own)} of Ellie Marsden's own information withheld "
+        f"under an exemption. While those {len(own)} stay in place, the pack can be released "
+        "only as withheld in part"
+    )
+    assert told in text(prepared)
+
+    page = get(client, url("pack", logged))
+    body = text(page)
+    assert f"{len(own)} of Ellie Marsden's own information withheld under an exemption" in body
+    assert "released only as withheld in part" in body
+    marked = re.findall(r'data-own="R(\d+)"', page.content.decode())
+    assert sorted(map(int, marked)) == sorted(r.number for r in own)
+
+    # Lift every one that withholds her own information: the pack says so, and then it
+    # may be released in full.
+    with on(TODAY):
+        for r in own:
+            services.sar_redaction_lift(
+                actor=dpo, request=logged, number=r.number, reason="She may have it"
+            )
+    body = text(get(client, url("pack", logged)))
+    assert f"{others} redactions to check, all of other people's information" in body
+    assert "withheld in part" not in body
+    assert post(client_for(second_dpo), url("check", logged), {"note": "Read"}).status_code == 302
+    assert f"{others} redactions in place, all of other people's information" in text(
+        get(client_for(dpo), url("request", logged))
+    )
+    released = post(client_for(dpo), url("release", logged), {"disclosure": "full"})
+    assert released.status_code == 302

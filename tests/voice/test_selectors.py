@@ -216,6 +216,24 @@ def test_quotes_show_only_with_consent_under_a_theme_counted_five_times_and_are_
     assert ("voice.feedback", str(quoted.pk)) in subjects_of("voice.partnership.view")
 
 
+def test_a_quote_about_two_themes_is_shown_once_naming_the_other(
+    support_worker, partnership_manager
+):
+    both = ["being_believed", "continuity_of_worker"]
+    quoted = record(support_worker, words="The same worker, and she believed me.", day=Q2,
+                    themes=both)  # fmt: skip
+    for _ in range(5):
+        record(support_worker, day=Q2, themes=both)
+    with on(TODAY):
+        services.quote_choose(actor=support_worker, feedback=quoted, text="she believed me.")
+        found = selectors.partnership_view(user=partnership_manager, year=2026)
+    for code in both:
+        assert found.view.theme_total(code).value == 6, "both themes are counted and shown"
+    shown = [(code, q) for code, quotes in found.quotes.items() for q in quotes]
+    assert [(code, q.text) for code, q in shown] == [("being_believed", "she believed me.")]
+    assert shown[0][1].also == ("Continuity of worker",)
+
+
 def test_the_partnership_view_of_a_year_with_nothing_in_it(partnership_manager):
     with on(TODAY):
         found = selectors.partnership_view(user=partnership_manager, year=2019)

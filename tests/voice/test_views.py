@@ -205,6 +205,42 @@ def test_tagging_consent_quoting_and_linking_from_the_feedback_page(
     assert "Fewer changes of worker" in text(page) and "Withdrew" in text(page)
 
 
+def test_taking_a_quote_down_sits_behind_a_details_and_still_works(client_for, support_worker):
+    feedback = record(support_worker, words="The group on Thursdays kept me going.")
+    with on(TODAY):
+        quote = services.quote_choose(
+            actor=support_worker, feedback=feedback, text="kept me going."
+        )
+    client = client_for(support_worker)
+    url = f"/voice/feedback/{feedback.pk}/"
+    page = get(client, url).content.decode()
+    remove = f"/voice/quote/{quote.pk}/remove/"
+    # Closed until opened: the form and its red button are inside the details, and the
+    # details' summary is all a worker sees beneath the quote she has just chosen.
+    hidden = re.search(rf'<details [^>]*id="take-down-{quote.pk}"[^>]*>(.*?)</details>', page, re.S)
+    assert hidden, "the removal is behind a details"
+    assert " open" not in hidden.group(0).split(">", 1)[0]
+    summary, inside = hidden.group(1).split("</summary>", 1)
+    assert "Take this quote down" in summary
+    assert f'action="{remove}"' in inside and "govuk-button--warning" in inside
+    assert f'action="{remove}"' not in page.replace(hidden.group(0), "")
+    assert "govuk-button--warning" not in page.replace(hidden.group(0), "")
+
+    refused = post(client, remove, {"reason": " "})
+    assert refused.status_code == 302
+    quote.refresh_from_db()
+    assert quote.removed_at is None
+    assert "why it is taken down" in text(get(client, url)).lower()
+
+    taken = post(client, remove, {"reason": "She asked us to stop using it"})
+    assert taken.status_code == 302
+    quote.refresh_from_db()
+    assert quote.removed_at is not None
+    after = get(client, url)
+    assert "Taken down 2 Nov 2026: She asked us to stop using it" in text(after)
+    assert "Take this quote down" not in text(after)
+
+
 def test_the_list_shows_the_agencys_feedback_with_its_themes(client_for, support_worker):
     record(support_worker, words="The Thursday group is the best bit of my week.")
     reply = get(client_for(support_worker), "/voice/feedback/", theme="being_believed")
@@ -244,6 +280,21 @@ def test_the_partnership_view_shows_no_one_and_no_count_below_five(
         assert "hidden" in counts
         assert not [c for c in counts if c.isdigit() and 0 < int(c) < 5]
     assert get(client_for(partnership_manager), "/voice/partnership/", year="x").status_code == 404
+
+
+def test_words_about_two_themes_are_quoted_once_on_the_page(
+    client_for, support_worker, partnership_manager
+):
+    both = ["being_believed", "continuity_of_worker"]
+    quoted = record(support_worker, words="One worker all the way through.", day=Q2, themes=both)
+    for _ in range(5):
+        record(support_worker, day=Q2, themes=both)
+    with on(TODAY):
+        services.quote_choose(actor=support_worker, feedback=quoted, text="One worker all the way")
+    reply = get(client_for(partnership_manager), "/voice/partnership/", year="2026")
+    section = text(reply).split("In their words", 1)[1].split("You said, we did", 1)[0]
+    assert section.count("One worker all the way") == 1, section
+    assert "Also about: Continuity of worker" in section
 
 
 # ---------------------------------------------------------------- you said, we did

@@ -7,6 +7,7 @@ released "with some of the person's own information withheld", with the reason."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -62,3 +63,31 @@ CHOICES = [(e.code, f"{e.citation}: {e.why}") for e in EXEMPTIONS.values()]
 def citation(code: str) -> str:
     found = EXEMPTIONS.get(code)
     return found.citation if found else code
+
+
+def withholds_own_data(code: str) -> bool:
+    """Whether a redaction citing this exemption withholds the person's own data (every
+    exemption but third_party does; an unknown code is taken to, to be safe)."""
+    return code != THIRD_PARTY
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The redactions still in place, split: other people's information, and the
+    person's own information withheld under an exemption (which means the pack can only
+    be released "withheld in part")."""
+
+    others: list
+    own: list
+
+    @property
+    def total(self) -> int:
+        return len(self.others) + len(self.own)
+
+
+def tally(redactions: Iterable) -> Tally:
+    in_place = [r for r in redactions if r.lifted_at is None]
+    return Tally(
+        others=[r for r in in_place if not withholds_own_data(r.exemption)],
+        own=[r for r in in_place if withholds_own_data(r.exemption)],
+    )

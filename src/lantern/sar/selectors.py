@@ -24,7 +24,7 @@ from lantern.audit.services import Subject, audit_record, audit_refusal
 from lantern.people import selectors as people_selectors
 from lantern.people.models import Person
 
-from . import access
+from . import access, exemptions
 from . import pack as packs
 from .models import Status, SubjectAccessRequest
 from .redaction import REFERENCE_PATTERN as REFERENCE
@@ -124,6 +124,11 @@ class PackView:
     @property
     def lifted(self) -> list:
         return [r for r in self.redactions if r.lifted]
+
+    @property
+    def tally(self) -> exemptions.Tally:
+        """Those in place: other people's information, and her own withheld."""
+        return exemptions.tally(self.redactions)
 
 
 def _pack_subjects(request: SubjectAccessRequest) -> list[Subject]:

@@ -397,11 +397,7 @@ def sar_release(
     if disclosure not in Disclosure.values:
         refuse("disclosure", "Say whether it is released in full or with some information withheld")
     pack = request.pack
-    own = [
-        r
-        for r in pack.redactions.filter(lifted_at__isnull=True)
-        if exemptions.EXEMPTIONS[r.exemption].withholds_own_data
-    ]
+    own = exemptions.tally(pack.redactions.all()).own
     withheld_reason = (withheld_reason or "").strip()
     if own and disclosure == Disclosure.FULL:
         labels = ", ".join(r.label for r in own[:10]) + ("..." if len(own) > 10 else "")

@@ -29,7 +29,7 @@ from lantern.audit.services import Subject, audit_refusal
 from lantern.core import clock
 from lantern.people.models import Person
 
-from . import access, forms, selectors, services
+from . import access, exemptions, forms, selectors, services
 from .models import STATUS_TAGS, STEPS, Requester, Status, SubjectAccessRequest
 
 
@@ -130,6 +130,11 @@ def _request_page(request, sar: SubjectAccessRequest, status: int = 200, **bound
     page_forms.update(bound)
     today = clock.today()
     index = sar.step_index()
+    tally_words = ""
+    if is_dpo and sar.status in (Status.PREPARED, Status.CHECKED):
+        tally_words = redactions_in_words(
+            exemptions.tally(sar.pack.redactions.all()), sar.person.full_name, "in place"
+        )
     steps = [
         {
             "label": Status(step).label,
@@ -147,6 +152,9 @@ def _request_page(request, sar: SubjectAccessRequest, status: int = 200, **bound
                 Status.CHECKED: sar.checked_by,
                 Status.RELEASED: sar.released_by,
             }[step],
+            # Received on one day (by any agency), logged perhaps later by someone else:
+            # the first step shows both, so no one reads the logger as the receiver.
+            "logged_at": sar.logged_at if step == Status.RECEIVED else None,
         }
         for i, step in enumerate(STEPS)
     ]
@@ -163,6 +171,7 @@ def _request_page(request, sar: SubjectAccessRequest, status: int = 200, **bound
             "may_download": access.may_download_pdf(request.user, sar),
             "may_extend": is_dpo and sar.status != Status.RELEASED and not sar.extended_due_on,
             "representative": sar.requester == Requester.REPRESENTATIVE,
+            "tally_words": tally_words,
             **page_forms,
         },
         status=status,
@@ -210,12 +219,32 @@ def request_extend(request, reference: str):
     return _step(request, reference, forms.ExtendForm, "extend_form", run)
 
 
+def redactions_in_words(tally: exemptions.Tally, name: str, what: str = "to check") -> str:
+    """How many redactions there are to check, and how many of them withhold the person's
+    own information: while those stay, the pack can be released only "withheld in part"."""
+    if not tally.total:
+        return f"no redactions {what}"
+    total = f"{tally.total} redaction{'' if tally.total == 1 else 's'}"
+    if not tally.own:
+        return f"{total} {what}, all of other people's information"
+    split = f"{len(tally.own)} of {name}'s own information withheld under an exemption"
+    if tally.others:
+        split = f"{len(tally.others)} of other people's information, {split}"
+    those = "that one stays" if len(tally.own) == 1 else f"those {len(tally.own)} stay"
+    return (
+        f"{total} {what}: {split}. While {those} in place, the pack can be released only "
+        "as withheld in part"
+    )
+
+
 @verified_required
 @require_POST
 def request_prepare(request, reference: str):
     def run(sar, _data):
         pack = services.sar_prepare(actor=request.user, request=sar)
-        return f"Pack prepared, with {pack.redactions.count()} redactions to check"
+        return "Pack prepared, with " + redactions_in_words(
+            exemptions.tally(pack.redactions.all()), sar.person.full_name
+        )
 
     return _step(request, reference, None, "", run)
 
@@ -258,13 +287,19 @@ def _pack_page(request, sar: SubjectAccessRequest, status: int = 200, **bound):
         raise Http404 from None
     page_forms = {"redact_form": forms.RedactForm(), "lift_form": forms.LiftForm()}
     page_forms.update(bound)
+    changeable = sar.status == Status.PREPARED
+    tally = view.tally
     return render(
         request,
         "sar/pack.html",
         {
             "sar": sar,
             "view": view,
-            "changeable": sar.status == Status.PREPARED,
+            "changeable": changeable,
+            "tally_words": redactions_in_words(
+                tally, sar.person.full_name, "to check" if changeable else "in place"
+            ),
+            "own_labels": {r.label for r in tally.own},
             **page_forms,
         },
         status=status,

@@ -258,6 +258,7 @@ def years_with_feedback() -> list[int]:
 class QuoteShown:
     text: str
     quarter: str
+    also: tuple[str, ...] = ()  # the other themes it is shown for, by name
 
 
 @dataclass
@@ -320,7 +321,11 @@ def partnership_view(*, user, year: int | None = None) -> PartnershipView:
 
 def _quotes_by_theme(view: aggregate.View, counted_ids: list[int], tags) -> tuple[dict, list]:
     """Up to three quotes per theme, the latest chosen, only under a theme whose count is
-    shown, from feedback counted in the view whose giver agrees to be quoted."""
+    shown, from feedback counted in the view whose giver agrees to be quoted.
+
+    Each quote is shown once: under the first of its themes in the order the themes are
+    shown that has room for it, naming its other shown themes. Shown under each of its
+    themes, one person's words would read as several people saying the same thing."""
     found = list(
         Quote.objects.filter(
             removed_at__isnull=True, feedback__in=counted_ids, feedback__consent_quote=True
@@ -328,19 +333,32 @@ def _quotes_by_theme(view: aggregate.View, counted_ids: list[int], tags) -> tupl
         .select_related("feedback")
         .order_by("-chosen_at", "-pk")
     )
+    order = {code: i for i, (code, _) in enumerate(view.by_theme.rows)}
+    names = dict(view.by_theme.rows)
+
+    def shown(code: str) -> bool:
+        total = view.theme_total(code)
+        return code in order and not total.hidden and bool(total.value)
+
     by_theme: dict[str, list[QuoteShown]] = {}
-    used = {}
+    used, texts = {}, set()
     for quote in found:
-        for code in tags.get(quote.feedback_id, ()):
-            total = view.theme_total(code)
-            if total.hidden or not total.value:
+        if quote.text in texts:
+            continue
+        codes = sorted({c for c in tags.get(quote.feedback_id, ()) if shown(c)}, key=order.get)
+        for code in codes:
+            if len(by_theme.get(code, ())) >= QUOTES_PER_THEME:
                 continue
-            shown = by_theme.setdefault(code, [])
-            if len(shown) < QUOTES_PER_THEME and quote.text not in {q.text for q in shown}:
-                shown.append(
-                    QuoteShown(quote.text, aggregate.quarter_label_of(quote.feedback.given_on))
+            by_theme.setdefault(code, []).append(
+                QuoteShown(
+                    quote.text,
+                    aggregate.quarter_label_of(quote.feedback.given_on),
+                    also=tuple(names[c] for c in codes if c != code),
                 )
-                used[quote.pk] = quote
+            )
+            used[quote.pk] = quote
+            texts.add(quote.text)
+            break
     return by_theme, list(used.values())
 
 

@@ -10,6 +10,8 @@ protection officer adds a redaction (a manual one, citing the exemption) before 
 The purpose each worker gave is free text and is searched for other people's data like
 any other text.
 
+Each event is headed in plain words (audit_words.py), never by the log's internal code.
+
 At most MAX_ROWS events are listed (the newest); the pack says how many more there are."""
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lantern.audit.models import AuditEvent, AuditSubject
 from lantern.people.models import Person
 
 from ..registry import Item, Professional, Section
+from .audit_words import heading
 
 MAX_ROWS = 2000
 
@@ -41,7 +44,8 @@ def sections(person: Person) -> list[Section]:
         empty="No one has looked at your record.",
     )
     for event in events[:MAX_ROWS]:
-        if event.actor_id is None and not event.actor_username:
+        automatic = event.actor_id is None and not event.actor_username
+        if automatic:
             who = "Lantern itself (automatic processing)"
         else:
             user = event.actor
@@ -49,7 +53,12 @@ def sections(person: Person) -> list[Section]:
             job = getattr(user, "job_title", "") if user else ""
             who = ", ".join(part for part in (name, job, event.actor_agency) if part)
         item = Item(
-            f"{event.get_action_display()}: {event.operation.replace('.', ' ').replace('_', ' ')}",
+            heading(
+                event.operation,
+                event.action,
+                refused=event.outcome != "allowed",
+                automatic=automatic,
+            ),
             when=event.occurred_at,
             agency=event.actor_agency,
         )
