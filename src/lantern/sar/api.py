@@ -20,7 +20,7 @@ from . import access, selectors, services
 from .models import STEPS, IdentityCheck, Requester, Status, SubjectAccessRequest
 
 
-class StepSerializer(serializers.Serializer):
+class SubjectAccessStepSerializer(serializers.Serializer):
     step = serializers.CharField()
     label = serializers.CharField()
     done = serializers.BooleanField()
@@ -36,7 +36,7 @@ class RequestSerializer(serializers.Serializer):
     extended = serializers.BooleanField()
     requester = serializers.ChoiceField(choices=Requester.choices)
     disclosure = serializers.CharField(allow_blank=True)
-    steps = StepSerializer(many=True)
+    steps = SubjectAccessStepSerializer(many=True)
 
 
 class LogSerializer(serializers.Serializer):

@@ -157,6 +157,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several records have a field named "status": name the shared ones.
+    "ENUM_NAME_OVERRIDES": {"DeadlineStatusEnum": "lantern.timescales.models.DeadlineStatus"},
 }
 
 LOGGING = {
