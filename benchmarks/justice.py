@@ -23,7 +23,9 @@ pleas, 62% not guilty pleas (a fifth of them convicted by a jury, unanimously or
 or 10-2; others acquitted, hung, or awaiting trial), 10% no plea yet: about 40%
 convicted. Most convicted cases sentenced: custody (three in ten running consecutively
 to the count before, so chains form), suspended, community and other orders, and a few
-life sentences with minimum terms.
+life sentences with minimum terms. After each step's bulk load the PostgreSQL tables are
+vacuumed and analysed, as autovacuum does soon after a load (--no-vacuum measures before
+it has: index-only scans then still visit the table); SQLite's are analysed.
 
     python benchmarks/justice.py            # 10k, 50k and 100k counts
     python benchmarks/justice.py --quick    # 2k and 10k counts (about a minute)
@@ -31,6 +33,7 @@ life sentences with minimum terms.
     python benchmarks/justice.py --only sqlite        # or postgres
     python benchmarks/justice.py --database-url postgres://...  # use this server (its
                                                       # lantern_bench_justice is replaced)
+    python benchmarks/justice.py --only postgres --no-vacuum  # straight after the load
 
 Target (issue 8): at 50 operations, 10,000 investigations and 100,000 counts, the
 selector's p95 under 200 ms. The last line is JSON:
@@ -541,10 +544,11 @@ def measure(rounds: int) -> dict:
 
 
 def selector_parts(runs: int = 5) -> dict:
-    """Where the selector's time goes: each of its queries (by the table it reads), and
-    what is left (Python: building the Terms and walking the chains). Medians of a few
-    runs with the queries captured (capturing adds a little to each). PostgreSQL only:
-    SQLite runs a query as its rows are read, after the captured part."""
+    """Where the selector's time goes: each of its queries (by the table it reads; the
+    selector's one statement names none), and what is left (Python: building the
+    statement and the Totals). Medians of a few runs with the queries captured (capturing
+    adds a little to each). PostgreSQL only: SQLite runs a query as its rows are read,
+    after the captured part."""
     import re
 
     from django.db import connection
@@ -563,7 +567,7 @@ def selector_parts(runs: int = 5) -> dict:
         spent = 0.0
         for n, query in enumerate(captured.captured_queries, start=1):
             table = re.search(r'FROM "(\w+)"', query["sql"])
-            label = f"{n}. {table.group(1) if table else 'query'}"
+            label = f"{n}. {table.group(1) if table else 'statement'}"
             parts.setdefault(label, []).append(float(query["time"]))
             spent += float(query["time"])
         parts.setdefault("python and the rest", []).append(total - spent)
@@ -589,7 +593,7 @@ def _made() -> dict:
     }
 
 
-def child_main(sizes: list[int], rounds: int) -> None:
+def child_main(sizes: list[int], rounds: int, vacuum: bool = True) -> None:
     import django
 
     django.setup()
@@ -605,7 +609,12 @@ def child_main(sizes: list[int], rounds: int) -> None:
         started = time.perf_counter()
         builder.grow_to(charges // COUNTS_PER_INVESTIGATION)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            if vacuum and connection.vendor == "postgresql":
+                # As autovacuum leaves the tables soon after a bulk load: visibility map
+                # set (index-only scans need not visit the table), statistics fresh.
+                cursor.execute("VACUUM ANALYZE")
+            else:
+                cursor.execute("ANALYZE")
         built = time.perf_counter() - started
         found = measure(rounds)
         found["made"] = _made()
@@ -652,7 +661,7 @@ def _fresh_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
-def _run_child(database_url: str, folder: str, sizes: list[int], rounds: int) -> dict:
+def _run_child(database_url: str, folder: str, sizes: list[int], rounds: int, vacuum: bool) -> dict:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
@@ -663,7 +672,14 @@ def _run_child(database_url: str, folder: str, sizes: list[int], rounds: int) ->
         "DATABASE_URL": database_url,
     }
     result = subprocess.run(
-        [sys.executable, __file__, "--child", ",".join(map(str, sizes)), str(rounds)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            ",".join(map(str, sizes)),
+            str(rounds),
+            "vacuum" if vacuum else "no-vacuum",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -681,6 +697,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20, help="timed runs of each (20)")
     parser.add_argument("--only", choices=["postgres", "sqlite"], help="one database only")
     parser.add_argument("--database-url", help="a PostgreSQL server to use")
+    parser.add_argument(
+        "--no-vacuum",
+        action="store_true",
+        help="PostgreSQL: measure straight after the bulk load, before autovacuum has "
+        "visited the tables (by default they are vacuumed first, as autovacuum would)",
+    )
     args = parser.parse_args()
     sizes = (
         sorted(int(s) for s in args.sizes.split(","))
@@ -705,16 +727,21 @@ def main() -> int:
                 try:
                     database_url = _fresh_database(url)
                     started = time.perf_counter()
-                    found = _run_child(database_url, folder, sizes, args.rounds)
+                    found = _run_child(database_url, folder, sizes, args.rounds, not args.no_vacuum)
                 finally:
                     if started_pg:
                         _stop_postgres("bench-justice")
             else:
                 started = time.perf_counter()
                 found = _run_child(
-                    f"sqlite:///{folder}/justice.sqlite3", folder, sizes, args.rounds
+                    f"sqlite:///{folder}/justice.sqlite3",
+                    folder,
+                    sizes,
+                    args.rounds,
+                    not args.no_vacuum,
                 )
             found["seconds"] = round(time.perf_counter() - started, 1)
+            found["vacuumed"] = backend == "postgres" and not args.no_vacuum
             found["load_average_after"] = _load()
             figures[backend] = found
             _print_backend(backend, found)
@@ -762,7 +789,8 @@ def main() -> int:
 def _print_backend(backend: str, found: dict) -> None:
     print(
         f"\n{backend} (migrated in {found['migrate_seconds']} s; run took {found['seconds']} s; "
-        f"load average after: {found['load_average_after']})"
+        f"load average after: {found['load_average_after']}"
+        + ("; vacuumed after each load)" if found.get("vacuumed") else ")")
     )
     print(
         f"{'counts':>8} {'investig.':>9} {'sentences':>9} "
@@ -802,6 +830,10 @@ def _print_backend(backend: str, found: dict) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child_main([int(s) for s in sys.argv[2].split(",")], int(sys.argv[3]))
+        child_main(
+            [int(s) for s in sys.argv[2].split(",")],
+            int(sys.argv[3]),
+            vacuum=sys.argv[4:] != ["no-vacuum"],
+        )
     else:
         sys.exit(main())

@@ -216,7 +216,26 @@ class Charge(models.Model):
 
     class Meta:
         ordering = ["court_case", "number"]
-        indexes = [models.Index(fields=["operation", "charged_on"])]
+        indexes = [
+            # An operation's totals (justice/migrations/0005_totals_indexes.py).
+            models.Index(
+                fields=["operation", "charged_on", "defendant"],
+                name="justice_charge_op_day_person",
+            ),
+            models.Index(
+                fields=[
+                    "operation",
+                    "defendant",
+                    "charged_on",
+                    "plea",
+                    "plea_on",
+                    "verdict",
+                    "verdict_on",
+                ],
+                condition=Q(plea="guilty") | Q(verdict="guilty"),
+                name="justice_charge_convicted",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["court_case", "number"], name="justice_count_once")
         ]
@@ -301,6 +320,15 @@ class Sentence(models.Model):
         "the count it is consecutive to (that count is always sentenced first or with it). "
         "The case's effective term on any day is the largest of these passed by then.",
     )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["operation", "court_case", "sentenced_on", "kind", "ends_after_months"],
+                condition=Q(kind__in=["custody", "life"]),
+                name="justice_sentence_custodial",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on count {self.charge_id}"

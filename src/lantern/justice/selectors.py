@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Max, Q
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
@@ -21,18 +20,15 @@ from lantern.core import clock
 
 from . import outcomes, reference
 from .models import (
-    Arrest,
     BailCondition,
     Charge,
     CourtCase,
-    Engagement,
     Investigation,
     Operation,
     Plea,
     Sentence,
     SentenceKind,
     Verdict,
-    Victim,
     VictimDuty,
 )
 
@@ -92,100 +88,112 @@ class Totals:
         return [(label, f"{value:,}", DEFINITIONS[key]) for key, label, value in labels]
 
 
-def _convicted_by(as_at: dt.date) -> Q:
-    return Q(plea=Plea.GUILTY, plea_on__lte=as_at) | Q(
-        verdict=Verdict.GUILTY, verdict_on__lte=as_at
-    )
+# Every total (as DEFINITIONS words it) in one statement: one round trip, and every
+# figure read from the same snapshot. People are counted as distinct defendants per
+# operation, not grouped per defendant and added up again. The three largest parts read
+# an index that holds every column they need, in operation order (migration 0005): the
+# counts by operation, day charged and defendant; the convicted counts alone; the
+# custodial sentences alone, by case (asked for in that order, so that each case is
+# added up as it is read rather than hashed). Every %s is the day; {ops} is the
+# operations asked for, and {only} / {only_i} keep a part to them (empty when every
+# operation is asked for: every row belongs to one).
+_TOTALS_SQL = """
+WITH ops (op) AS ({ops}),
+arrests (op, n) AS (
+    SELECT i.operation_id, count(*)
+    FROM justice_arrest a JOIN justice_investigation i ON i.id = a.investigation_id
+    WHERE a.arrested_on <= %s {only_i}
+    GROUP BY i.operation_id),
+charged (op, people) AS (
+    SELECT operation_id, count(DISTINCT defendant_id)
+    FROM justice_charge
+    WHERE charged_on <= %s {only}
+    GROUP BY operation_id),
+convicted (op, people, counts) AS (
+    SELECT operation_id, count(DISTINCT defendant_id), count(*)
+    FROM justice_charge
+    WHERE (plea = '{plea}' OR verdict = '{verdict}')
+      AND charged_on <= %s
+      AND ((plea = '{plea}' AND plea_on <= %s) OR (verdict = '{verdict}' AND verdict_on <= %s))
+      {only}
+    GROUP BY operation_id),
+active (op, n) AS (
+    SELECT operation_id, count(*)
+    FROM justice_investigation
+    WHERE opened_on <= %s AND (closed_on IS NULL OR closed_on > %s) {only}
+    GROUP BY operation_id),
+victims (op, identified, engaged) AS (
+    SELECT i.operation_id, count(*),
+           sum(CASE WHEN v.id IN (
+                   SELECT victim_id FROM justice_engagement
+                   WHERE started_on <= %s AND (ended_on IS NULL OR ended_on > %s)
+               ) THEN 1 ELSE 0 END)
+    FROM justice_victim v JOIN justice_investigation i ON i.id = v.investigation_id
+    WHERE v.identified_on <= %s {only_i}
+    GROUP BY i.operation_id),
+custody (op, months, lives) AS (
+    SELECT op, sum(months), sum(lives)
+    FROM (
+        SELECT operation_id AS op, court_case_id,
+               max(ends_after_months) AS months,
+               sum(CASE WHEN kind = '{life}' THEN 1 ELSE 0 END) AS lives
+        FROM justice_sentence
+        WHERE kind IN ('{custody}', '{life}') AND sentenced_on <= %s {only}
+        GROUP BY operation_id, court_case_id
+        ORDER BY operation_id, court_case_id
+    ) AS per_case
+    GROUP BY op)
+SELECT 'operation', op, 0, 0 FROM ops
+UNION ALL SELECT 'arrests', op, n, 0 FROM arrests
+UNION ALL SELECT 'charged', op, people, 0 FROM charged
+UNION ALL SELECT 'convicted', op, people, counts FROM convicted
+UNION ALL SELECT 'active', op, n, 0 FROM active
+UNION ALL SELECT 'victims', op, identified, engaged FROM victims
+UNION ALL SELECT 'custody', op, months, lives FROM custody
+"""
+_DAYS_IN_TOTALS_SQL = _TOTALS_SQL.count("%s")
+# Which totals each part's two figures are.
+_PARTS = {
+    "arrests": ("arrests",),
+    "charged": ("people_charged",),
+    "convicted": ("people_convicted", "convictions"),
+    "active": ("active_investigations",),
+    "victims": ("victims_identified", "victims_engaged"),
+    "custody": ("custodial_months", "life_sentences"),
+}
 
 
 def operations_totals(*, as_at: dt.date | None = None, operations=None) -> dict[int, Totals]:
-    """Each operation's totals as at a day, with a handful of grouped queries however
-    many operations, investigations and counts there are."""
+    """Each operation's totals as at a day (every operation's, or those of the queryset
+    `operations`), in one statement however many operations, investigations and counts
+    there are."""
     as_at = as_at or clock.today()
-    ops = Operation.objects.all() if operations is None else operations
-    op_ids = list(ops.values_list("pk", flat=True))
-    totals = {pk: Totals(as_at=as_at) for pk in op_ids}
-
-    def grouped(queryset, path: str, **aggregate):
-        return queryset.filter(**{f"{path}__in": op_ids}).values(path).annotate(**aggregate)
-
-    for row in grouped(
-        Arrest.objects.filter(arrested_on__lte=as_at), "investigation__operation", n=Count("pk")
-    ):
-        totals[row["investigation__operation"]].arrests = row["n"]
-    convicted = _convicted_by(as_at)
-    # One pass over the counts charged by the day, by operation and defendant.
-    by_person = (
-        Charge.objects.filter(charged_on__lte=as_at, operation__in=op_ids)
-        .values("operation", "defendant")
-        .annotate(convictions=Count("pk", filter=convicted))
-        .values_list("operation", "convictions")
+    if operations is None:
+        ops_sql, ops_params = "SELECT id FROM justice_operation", ()
+        only = only_i = ""
+    else:
+        ops_sql, ops_params = operations.values("pk").query.sql_with_params()
+        only = "AND operation_id IN (SELECT op FROM ops)"
+        only_i = "AND i.operation_id IN (SELECT op FROM ops)"
+    sql = _TOTALS_SQL.format(
+        ops=ops_sql,
+        only=only,
+        only_i=only_i,
+        plea=Plea.GUILTY.value,
+        verdict=Verdict.GUILTY.value,
+        custody=SentenceKind.CUSTODY.value,
+        life=SentenceKind.LIFE.value,
     )
-    for op, charged, people, counts in _over_groups(
-        by_person,
-        "count(*), sum(CASE WHEN t.convictions > 0 THEN 1 ELSE 0 END), sum(t.convictions)",
-    ):
-        # PostgreSQL adds up as numeric: whole numbers here.
-        totals[op].people_charged = int(charged)
-        totals[op].people_convicted = int(people or 0)
-        totals[op].convictions = int(counts or 0)
-    for row in grouped(
-        Investigation.objects.filter(opened_on__lte=as_at).filter(
-            Q(closed_on__isnull=True) | Q(closed_on__gt=as_at)
-        ),
-        "operation",
-        n=Count("pk"),
-    ):
-        totals[row["operation"]].active_investigations = row["n"]
-    for row in grouped(
-        Victim.objects.filter(identified_on__lte=as_at), "investigation__operation", n=Count("pk")
-    ):
-        totals[row["investigation__operation"]].victims_identified = row["n"]
-    op_path = "victim__investigation__operation"
-    for row in grouped(
-        Engagement.objects.filter(started_on__lte=as_at, victim__identified_on__lte=as_at).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gt=as_at)
-        ),
-        op_path,
-        n=Count("victim", distinct=True),
-    ):
-        totals[row[op_path]].victims_engaged = row["n"]
-    _custody(totals, op_ids, as_at)
-    return totals
-
-
-def _custody(totals: dict[int, Totals], op_ids: list[int], as_at: dt.date) -> None:
-    """Effective custodial terms: each case's latest-ending term passed by the day (each
-    sentence keeps when it ends, after any it is consecutive to), added over the cases."""
-    passed = Sentence.objects.filter(
-        kind__in=(SentenceKind.CUSTODY, SentenceKind.LIFE),
-        sentenced_on__lte=as_at,
-        operation__in=op_ids,
-    )
-    by_case = (
-        passed.values("operation", "court_case")
-        .annotate(
-            months=Max("ends_after_months"),
-            lives=Count("pk", filter=Q(kind=SentenceKind.LIFE)),
-        )
-        .values_list("operation", "months", "lives")
-    )
-    for op, months, lives in _over_groups(by_case, "sum(t.months), sum(t.lives)"):
-        totals[op].custodial_months = int(months or 0)
-        totals[op].life_sentences = int(lives or 0)
-
-
-def _over_groups(grouped_rows, sums: str) -> list[tuple]:
-    """Add up per operation, in the database, rows already grouped finer (by defendant, by
-    case): one query over the grouped query, rather than thousands of rows to Python.
-    `sums` reads the grouped query's columns as t.<name>; its first is operation."""
-    sql, params = grouped_rows.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.operation, {sums} FROM ({sql}) t GROUP BY t.operation",  # noqa: S608
-            params,
-        )
-        return cursor.fetchall()
+        cursor.execute(sql, [*ops_params, *[as_at] * _DAYS_IN_TOTALS_SQL])
+        rows = cursor.fetchall()
+    totals = {op: Totals(as_at=as_at) for part, op, *_ in rows if part == "operation"}
+    for part, op, *figures in rows:
+        if part in _PARTS and op in totals:
+            for name, figure in zip(_PARTS[part], figures, strict=False):
+                # PostgreSQL adds up as numeric: whole numbers here.
+                setattr(totals[op], name, int(figure or 0))
+    return totals
 
 
 def operation_totals(*, operation: Operation, as_at: dt.date | None = None) -> Totals:
