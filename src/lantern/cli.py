@@ -79,6 +79,9 @@ def demo(argv: list[str]) -> int:
     from lantern.voice.demo import voice_demo_ensure
 
     voice_demo_ensure(today=clock.today())
+    from lantern.sar.demo import sar_demo_ensure
+
+    sar_demo_ensure(today=clock.today())
     from lantern.alerts.models import Alert
 
     if not Alert.objects.exists():
