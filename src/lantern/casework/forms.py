@@ -3,14 +3,12 @@ happen and say why not, field by field."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from lantern.partners.models import Agency, AgencyKind
-from lantern.timescales.rules import LONDON
+from lantern.web.fields import parse_day, parse_moment
 
 from . import responsibilities
 from .models import (
@@ -33,43 +31,6 @@ STANDING_KINDS = [
     AgencyKind.YOUTH_SERVICE,
     AgencyKind.VOLUNTARY,
 ]
-
-
-def parse_moment(raw: str, label: str) -> dt.datetime | None:
-    """A day and time typed as 30 10 2026 14:00, 30/10/2026 or 2026-10-30 9:30 (London
-    time; without a time, midday)."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    pieces = raw.replace(",", " ").split()
-    clock_time = dt.time(12, 0)
-    if pieces and ":" in pieces[-1]:
-        hours, _, minutes = pieces.pop().partition(":")
-        if not (hours.isdigit() and minutes.isdigit()) or int(hours) > 23 or int(minutes) > 59:
-            raise forms.ValidationError(f"{label}: the time must be like 14:30")
-        clock_time = dt.time(int(hours), int(minutes))
-    day = parse_day(" ".join(pieces), label)
-    if day is None:
-        raise forms.ValidationError(f"Enter {label.lower()}")
-    return dt.datetime.combine(day, clock_time, tzinfo=LONDON)
-
-
-def parse_day(raw: str, label: str) -> dt.date | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    parts = raw.replace("/", " ").replace("-", " ").replace(".", " ").split()
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise forms.ValidationError(f"{label} must be a day, month and year, like 30 10 2026")
-    if len(parts[0]) == 4:
-        parts = [parts[2], parts[1], parts[0]]
-    day, month, year = (int(p) for p in parts)
-    if year < 1000:
-        raise forms.ValidationError(f"{label} must have a four-digit year")
-    try:
-        return dt.date(year, month, day)
-    except ValueError as exc:
-        raise forms.ValidationError(f"{label} must be a real date") from exc
 
 
 class MomentField(forms.CharField):

@@ -4,29 +4,12 @@ above the form when the field is not on it: the request's status, who checked it
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
+
+from lantern.web.fields import parse_day
 
 from . import exemptions
 from .models import Disclosure, IdentityCheck, Requester
-
-
-def parse_day(raw: str, label: str) -> dt.date | None:
-    """A day typed as 27 11 2026, 27/11/2026 or 2026-11-27."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    parts = raw.replace("/", " ").replace("-", " ").replace(".", " ").split()
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise forms.ValidationError(f"{label} must be a day, month and year, like 27 11 2026")
-    if len(parts[0]) == 4:
-        parts = [parts[2], parts[1], parts[0]]
-    day, month, year = (int(p) for p in parts)
-    try:
-        return dt.date(year, month, day)
-    except ValueError as exc:
-        raise forms.ValidationError(f"{label} must be a real date") from exc
 
 
 class ServiceForm(forms.Form):

@@ -5,48 +5,15 @@ its own id prefix."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 
 from lantern.partners.models import Agency
+from lantern.web.fields import DayField
 
 from .models import ActionStatus, Channel, GiverKind, Sentiment, Use
 from .themes import themes as theme_set
 
 NOT_YET = [("", "Not recorded yet")]
-
-
-def parse_day(raw: str, label: str) -> dt.date | None:
-    """A day typed as 27 11 2026, 27/11/2026 or 2026-11-27; nothing for nothing."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    parts = raw.replace("/", " ").replace("-", " ").replace(".", " ").split()
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise forms.ValidationError(f"{label} must be a day, month and year, like 27 11 2026")
-    if len(parts[0]) == 4:
-        parts = [parts[2], parts[1], parts[0]]
-    day, month, year = (int(p) for p in parts)
-    if year < 1000:
-        raise forms.ValidationError(f"{label} must have a four-digit year")
-    try:
-        return dt.date(year, month, day)
-    except ValueError as exc:
-        raise forms.ValidationError(f"{label} must be a real date") from exc
-
-
-class DayField(forms.CharField):
-    """A day; left empty, the service says what is missing."""
-
-    def __init__(self, *, label: str, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", "Day, month and year, like 27 11 2026")
-        kwargs.setdefault("widget", forms.TextInput(attrs={"govuk_width": "10"}))
-        super().__init__(max_length=12, label=label, **kwargs)
-
-    def clean(self, value):
-        return parse_day(super().clean(value) or "", self.label)
 
 
 def theme_choices(include_retired: bool = False) -> list[tuple[str, str]]:
