@@ -15,6 +15,7 @@ who may see her.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -325,6 +326,9 @@ def test_the_banner_shows_how_to_contact_her_on_her_page(survivor, username):
     assert "Say you are calling from the school nurse" in banner
     assert "Address hidden: ask the lead worker, Aisha Rahman, Harbour Survivors" in banner
     assert "Letters by post" in banner.split("Not allowed")[1]  # post may not be sent
+    for row in ("Allowed", "Not allowed"):  # each list reads as a list, no dangling "; "
+        listed = re.sub(r"<[^>]+>", "", banner.split(f">{row}</dt>")[1].split("</dd>")[0])
+        assert listed.strip() and not listed.strip().endswith(";")
     assert "Address hidden: ask the lead worker" in html.split("What each agency holds")[1]
 
 

@@ -164,6 +164,14 @@ class SafeContactView:
         ]
 
     @property
+    def allowed(self) -> list[str]:
+        return [label for label, yes in self.ways if yes]
+
+    @property
+    def not_allowed(self) -> list[str]:
+        return [label for label, yes in self.ways if not yes]
+
+    @property
     def hidden_note(self) -> str:
         if self.lead_worker:
             return f"{HIDDEN_NOTE}, {self.lead_worker}"
