@@ -81,6 +81,17 @@ def test_opening_a_plan_starts_support_makes_her_the_allocated_worker_and_sets_a
     assert "support.plan.open" in operations and "access.allocated_worker.open" in operations
 
 
+def test_a_plan_for_a_restricted_person_is_restricted_so_her_name_stays_protected(
+    plan_for, child
+):
+    """The plan names her: a colleague in the lead agency who may not see a restricted
+    record must not read her name on a plan held at normal sensitivity."""
+    Person.objects.filter(pk=child.pk).update(sensitivity="restricted")
+    child.refresh_from_db()
+    plan = plan_for(child)
+    assert plan.sensitivity == "restricted"
+
+
 def test_opening_a_plan_refuses_each_problem_naming_the_field_and_saves_nothing(
     plan_for, support_worker, colleague, child, police_officer, social_worker
 ):

@@ -253,6 +253,9 @@ def plan_open(
         refuse("sensitivity", f"{sensitivity!r} is not normal, restricted or sealed")
     if case is not None and case.person_id != person.pk:
         refuse("case", "That case is about someone else")
+    # The plan names her: it is never less protected than her own record.
+    ranks = list(Sensitivity.values)
+    sensitivity = max(sensitivity, person.sensitivity, key=ranks.index)
     earlier = list(SupportPlan.objects.select_for_update().filter(person=person))
     if any(p.is_open for p in earlier):
         held = next(p for p in earlier if p.is_open)
