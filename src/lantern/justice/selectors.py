@@ -12,23 +12,30 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Count, Q
 
 from lantern.access import policy
 from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
+from lantern.partners.models import Agency
+from lantern.people.models import Person, Sensitivity
+from lantern.timescales.models import Deadline
 
 from . import outcomes, reference
 from .models import (
     BailCondition,
     Charge,
     CourtCase,
+    CourtOrder,
     Investigation,
     Operation,
     Plea,
     Sentence,
     SentenceKind,
     Verdict,
+    Victim,
     VictimDuty,
 )
 
@@ -399,9 +406,172 @@ def bail_for_person(*, user, person) -> list[BailCondition]:
     found = list(
         policy.agency_records_visible_to(user, "view", "bail_condition")
         .filter(suspect__person=person)
-        .select_related("suspect__investigation")
+        .select_related("suspect__investigation", "agency")
         .order_by("-starts_on")
     )
     if found:
         _audit(user, "justice.bail.view", "Bail conditions", [person.pk], found)
     return found
+
+
+# ---------------------------------------------------------------- what the pages read beside
+def operations_visible_to(user):
+    """The operations whose totals the user may read: every operation of normal
+    sensitivity, and the force's own restricted or sealed ones for those of its officers
+    who may read investigations at that sensitivity. An operation names no one, so its
+    totals are not audited; that a sealed operation exists is still not for everyone."""
+    return Operation.objects.filter(
+        Q(sensitivity=Sensitivity.NORMAL) | policy.agency_record_q(user, "view", "investigation")
+    )
+
+
+def operation_investigations(*, user, operation: Operation) -> list[Investigation]:
+    """The investigations of an operation that the user may read, each with how many
+    suspects, victims and court cases it has, in the order the operation's page lists
+    them; audited as a list naming each investigation shown."""
+    found = list(
+        investigations_visible_to(user)
+        .filter(operation=operation)
+        .annotate(
+            n_suspects=Count("suspects", distinct=True),
+            n_victims=Count("victims", distinct=True),
+            n_cases=Count("court_cases", distinct=True),
+        )
+        .select_related("team")
+        .order_by("status", "-opened_on", "reference")
+    )
+    if found:
+        _audit(user, "justice.investigation.list", f"Investigations of {operation.name}", [], found)
+    return found
+
+
+def case_victims(*, user, case: CourtCase) -> list[Victim]:
+    """The victims in a court case's investigation (for the counts form, which may name
+    the victim of each count), or none for a user who may not read the investigation.
+    Not audited here: the case page that shows them audits them with `case_details`."""
+    return list(
+        Victim.objects.filter(
+            investigation_id=case.investigation_id,
+            investigation__in=investigations_visible_to(user),
+        )
+        .select_related("person")
+        .order_by("pk")
+    )
+
+
+@dataclass
+class CaseDetails:
+    bail: list[BailCondition]
+    orders: list[CourtOrder]
+
+
+def case_details(*, user, case: CourtCase, victims_shown=()) -> CaseDetails:
+    """What a court case's page shows beside its counts: the defendant's bail conditions
+    that the user may see, and the orders made against them (none for a user who may not
+    read the case's investigation). One audit event names these and the victims the page
+    shows (`victims_shown`); none is written when the page shows none of them."""
+    bail = list(
+        policy.agency_records_visible_to(user, "view", "bail_condition")
+        .filter(suspect=case.defendant_id)
+        .prefetch_related("shared_with")
+        .order_by("-starts_on")
+    )
+    orders = list(
+        CourtOrder.objects.filter(
+            suspect=case.defendant_id,
+            suspect__investigation__in=investigations_visible_to(user),
+        ).order_by("-made_on")
+    )
+    people = [v.person_id for v in victims_shown if v.person_id is not None]
+    if people or bail or orders:
+        _audit(
+            user,
+            "justice.case.details",
+            f"Court case {case.reference}: victims, bail and orders",
+            people,
+            [*bail, *orders],
+        )
+    return CaseDetails(bail=bail, orders=orders)
+
+
+def duty_get(*, user, pk) -> VictimDuty:
+    """One Victims' Code duty in an investigation the user may read, with its victim
+    and investigation; VictimDuty.DoesNotExist (a 404) otherwise. Not audited: it is
+    read to be done, and the service that records it done audits that."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise VictimDuty.DoesNotExist from exc
+    return VictimDuty.objects.select_related("victim__person", "victim__investigation").get(
+        pk=pk, victim__investigation__in=investigations_visible_to(user)
+    )
+
+
+def duty_deadlines(*, duties) -> dict[int, Deadline]:
+    """Each duty's deadline (the open one, else the latest), by the duty's key. The
+    duties were read through the policy already; a deadline names no one."""
+    if not duties:
+        return {}
+    kind = ContentType.objects.get_for_model(VictimDuty)
+    found: dict[int, Deadline] = {}
+    for deadline in Deadline.objects.filter(
+        subject_type=kind, subject_id__in=[d.pk for d in duties]
+    ).order_by("created_at", "pk"):
+        current = found.get(deadline.subject_id)
+        if current is None or not current.is_open or deadline.is_open:
+            found[deadline.subject_id] = deadline
+    return found
+
+
+def investigations_editable(*, user, pks) -> set[int]:
+    """Which of these investigations the user may change."""
+    return set(
+        investigations_visible_to(user, "edit").filter(pk__in=set(pks)).values_list("pk", flat=True)
+    )
+
+
+def cases_by_investigation(*, user, investigation_ids) -> dict[int, list[CourtCase]]:
+    """The court cases of these investigations that the user may read, by
+    investigation, oldest first."""
+    found: dict[int, list[CourtCase]] = {}
+    for case in CourtCase.objects.filter(
+        investigation_id__in=set(investigation_ids),
+        investigation__in=investigations_visible_to(user),
+    ).order_by("pk"):
+        found.setdefault(case.investigation_id, []).append(case)
+    return found
+
+
+def case_in_investigation(*, user, pk: int, investigation_id: int) -> bool:
+    """Whether court case `pk` belongs to that investigation, and the user may read it."""
+    return CourtCase.objects.filter(
+        pk=pk,
+        investigation_id=investigation_id,
+        investigation__in=investigations_visible_to(user),
+    ).exists()
+
+
+def victim_person_ids(*, investigation_ids) -> set[int]:
+    """The people who are victims in these investigations, whoever asks. Only for
+    masking: a page keeps a hidden victim's address out of what it shows (a bail
+    condition written by the police and shared with the council, say), so the victims
+    of an investigation the reader may not open count too. Never shown, so not audited."""
+    return set(
+        Victim.objects.filter(investigation_id__in=set(investigation_ids)).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+def person_named(reference_: str) -> Person | None:
+    """The person a typed reference names, or None. Shows nothing, so it is not
+    audited: the service it is passed to decides whether the user may choose them (in
+    the same words whether or not they exist), and `bail_for_person` audits what it
+    shows of them."""
+    return Person.objects.filter(reference=(reference_ or "").strip().upper()).first()
+
+
+def agencies_to_share_with(*, investigation: Investigation) -> list[Agency]:
+    """The agencies the police may share an investigation's bail conditions with: every
+    agency but their own, by name. Reference data, not about anyone."""
+    return list(Agency.objects.exclude(pk=investigation.agency_id).order_by("name"))

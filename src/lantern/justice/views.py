@@ -17,9 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,25 +26,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lantern.access import policy
 from lantern.accounts.decorators import verified_required
-from lantern.audit.services import Subject, audit_record
 from lantern.core import clock
-from lantern.partners.models import Agency
-from lantern.people.models import Person, Sensitivity
+from lantern.people.models import Person
 from lantern.people.safety import address_mask, safe_contacts_among
 from lantern.timescales.models import STATUS_TAGS, Deadline, DeadlineStatus
 
 from . import forms, reference, selectors, services
 from .models import (
     CourtCase,
-    CourtOrder,
     Investigation,
     InvestigationStatus,
-    Operation,
-    Victim,
     VictimDuty,
 )
-
-CONSULTATION = "consultation"
 
 
 # ---------------------------------------------------------------- who may see what
@@ -65,9 +56,7 @@ def operations_for(user):
     sensitivity, and the force's own restricted or sealed ones for those of its officers
     who may read investigations at that sensitivity. That a sealed operation exists is
     not for everyone."""
-    return Operation.objects.filter(
-        Q(sensitivity=Sensitivity.NORMAL) | policy.agency_record_q(user, "view", "investigation")
-    )
+    return selectors.operations_visible_to(user)
 
 
 def _totals_reader(request) -> None:
@@ -78,22 +67,6 @@ def _totals_reader(request) -> None:
 def _police_only(request) -> None:
     if not is_police(request.user):
         raise Http404
-
-
-def _shown(user, operation: str, purpose: str, people=(), records=()) -> None:
-    """Audit the people and records a page shows beyond what its selector recorded."""
-    people = sorted({p for p in people if p is not None})
-    records = list(records)
-    if not people and not records:
-        return
-    audit_record(
-        actor=user,
-        action=CONSULTATION,
-        operation=operation,
-        purpose=purpose,
-        subjects=[Subject("people.person", p, p) for p in people]
-        + [Subject.of(r) for r in records],
-    )
 
 
 def _refused(form, exc: ValidationError) -> None:
@@ -163,23 +136,7 @@ def operation(request, code: str):
     totals = selectors.operation_totals(operation=found, as_at=as_at) if as_at else None
     investigations = []
     if is_police(request.user):
-        investigations = list(
-            selectors.investigations_visible_to(request.user)
-            .filter(operation=found)
-            .annotate(
-                n_suspects=Count("suspects", distinct=True),
-                n_victims=Count("victims", distinct=True),
-                n_cases=Count("court_cases", distinct=True),
-            )
-            .select_related("team")
-            .order_by("status", "-opened_on", "reference")
-        )
-        _shown(
-            request.user,
-            "justice.investigation.list",
-            f"Investigations of {found.name}",
-            records=investigations,
-        )
+        investigations = selectors.operation_investigations(user=request.user, operation=found)
     context = {
         "form": form,
         "operation": found,
@@ -267,7 +224,7 @@ def _investigation_step(request, pk: int, name: str, act, done: str):
 def _person(reference_: str) -> Person | None:
     """The person a typed reference names; the service says whether the user may choose
     them (the same words whether or not they exist)."""
-    return Person.objects.filter(reference=(reference_ or "").strip().upper()).first()
+    return selectors.person_named(reference_)
 
 
 def _suspect(found: Investigation, pk: str):
@@ -371,21 +328,6 @@ def _case_view(request, pk: int) -> selectors.CaseView:
         raise Http404 from None
 
 
-def _deadlines(duties) -> dict[int, Deadline]:
-    """Each duty's deadline (the open one, else the latest)."""
-    if not duties:
-        return {}
-    kind = ContentType.objects.get_for_model(VictimDuty)
-    found: dict[int, Deadline] = {}
-    for deadline in Deadline.objects.filter(
-        subject_type=kind, subject_id__in=[d.pk for d in duties]
-    ).order_by("created_at", "pk"):
-        current = found.get(deadline.subject_id)
-        if current is None or not current.is_open or deadline.is_open:
-            found[deadline.subject_id] = deadline
-    return found
-
-
 @dataclass
 class DutyRow:
     duty: VictimDuty
@@ -410,11 +352,7 @@ def _victims_mask(user, investigation_ids, also=()):
     """The mask for pages about an investigation's people: its victims' addresses, when
     hidden from the user, stay out of what is written there (a bail condition keeping the
     suspect from her street, how she was told of a step)."""
-    victims = set(
-        Victim.objects.filter(investigation_id__in=set(investigation_ids)).values_list(
-            "person_id", flat=True
-        )
-    )
+    victims = selectors.victim_person_ids(investigation_ids=investigation_ids)
     return address_mask(user=user, person_ids=victims | set(also))
 
 
@@ -422,7 +360,7 @@ def _duty_rows(duties, *, user, may_edit, back: str, given=None) -> list[DutyRow
     _with_safe_contact(user, [duty.victim for duty in duties])
     now = clock.now()
     told = f"{timezone.localtime(now):%-d %-m %Y %H:%M}"  # as the form reads it: London time
-    deadlines = _deadlines(duties)
+    deadlines = selectors.duty_deadlines(duties=duties)
     names = {code: d.name for code, d in reference.duties().items()}
     labels = dict(DeadlineStatus.choices)
     rows = []
@@ -452,16 +390,12 @@ def _duty_rows(duties, *, user, may_edit, back: str, given=None) -> list[DutyRow
     return rows
 
 
-def _case_forms(view: selectors.CaseView, data=None, name: str = "") -> dict:
+def _case_forms(user, view: selectors.CaseView, data=None, name: str = "") -> dict:
     case = view.case
     today = _today()
     numbers = [c.charge.number for c in view.counts]
-    victims = list(
-        Victim.objects.filter(investigation=case.investigation)
-        .select_related("person")
-        .order_by("pk")
-    )
-    agencies = list(Agency.objects.exclude(pk=case.investigation.agency_id).order_by("name"))
+    victims = selectors.case_victims(user=user, case=case)
+    agencies = selectors.agencies_to_share_with(investigation=case.investigation)
     builders = {
         "counts_form": lambda d, i: forms.CountsForm(
             d, initial=i, first_number=max(numbers, default=0) + 1, victims=victims
@@ -491,30 +425,21 @@ def _case_forms(view: selectors.CaseView, data=None, name: str = "") -> dict:
 def _case_page(request, view: selectors.CaseView, status: int = 200, duty_forms=None, **given):
     case = view.case
     investigation = case.investigation
-    made = _case_forms(view)
+    made = _case_forms(request.user, view)
     made.update(given)
     may_edit = policy.can(request.user, "edit", investigation)
-    bail = list(
-        policy.agency_records_visible_to(request.user, "view", "bail_condition")
-        .filter(suspect=case.defendant)
-        .prefetch_related("shared_with")
-        .order_by("-starts_on")
+    victims = made.pop("victims")
+    # The victims are shown (in the counts form) only to those who may change the case.
+    details = selectors.case_details(
+        user=request.user, case=case, victims_shown=victims if may_edit else ()
     )
-    orders = list(CourtOrder.objects.filter(suspect=case.defendant).order_by("-made_on"))
+    bail, orders = details.bail, details.orders
     duties = _duty_rows(
         view.duties,
         user=request.user,
         may_edit=lambda d: may_edit,
         back=f"case-{case.pk}",
         given=duty_forms,
-    )
-    victims = made.pop("victims")
-    _shown(
-        request.user,
-        "justice.case.details",
-        f"Court case {case.reference}: victims, bail and orders",
-        people=[v.person_id for v in victims] if may_edit else [],
-        records=[*bail, *orders],
     )
     today = clock.today()
     context = {
@@ -544,7 +469,7 @@ def case(request, pk: int):
 def _case_step(request, pk: int, name: str, act, done: str):
     view = _case_view(request, pk)
     _may_change(request, view.case.investigation)
-    form = _case_forms(view, request.POST, name)[name]
+    form = _case_forms(request.user, view, request.POST, name)[name]
     if form.is_valid():
         try:
             act(view.case, form)
@@ -673,12 +598,9 @@ def order_make(request, pk: int):
 def _duties_page(request, status: int = 200, duty_forms=None):
     user = request.user
     duties = selectors.duties_open(user=user)
-    editable = {
-        inv.pk
-        for inv in selectors.investigations_visible_to(user, "edit").filter(
-            pk__in={d.victim.investigation_id for d in duties}
-        )
-    }
+    editable = selectors.investigations_editable(
+        user=user, pks={d.victim.investigation_id for d in duties}
+    )
     rows = _duty_rows(
         duties,
         user=user,
@@ -694,11 +616,9 @@ def _duties_page(request, status: int = 200, duty_forms=None):
             r.duty.pk,
         )
     )
-    cases = {}
-    for case_ in CourtCase.objects.filter(
-        investigation_id__in={d.victim.investigation_id for d in duties}
-    ).order_by("pk"):
-        cases.setdefault(case_.investigation_id, []).append(case_)
+    cases = selectors.cases_by_investigation(
+        user=user, investigation_ids={d.victim.investigation_id for d in duties}
+    )
     context = {
         "rows": rows,
         "overdue": sum(1 for r in rows if r.status == DeadlineStatus.OVERDUE),
@@ -720,24 +640,19 @@ def duties(request):
 @require_POST
 def duty_done(request, pk: int):
     _police_only(request)
-    duty = (
-        VictimDuty.objects.filter(
-            pk=pk, victim__investigation__in=selectors.investigations_visible_to(request.user)
-        )
-        .select_related("victim__person", "victim__investigation")
-        .first()
-    )
-    if duty is None:
-        raise Http404
+    try:
+        duty = selectors.duty_get(user=request.user, pk=pk)
+    except VictimDuty.DoesNotExist:
+        raise Http404 from None
     _may_change(request, duty.victim.investigation)
     form = forms.DutyDoneForm(request.POST, duty=duty)
     back = request.POST.get("back", "")
     case_pk = None
     if back.startswith("case-") and back[5:].isdigit():
         case_pk = int(back[5:])
-        if not CourtCase.objects.filter(
-            pk=case_pk, investigation_id=duty.victim.investigation_id
-        ).exists():
+        if not selectors.case_in_investigation(
+            user=request.user, pk=case_pk, investigation_id=duty.victim.investigation_id
+        ):
             case_pk = None
     if form.is_valid():
         try:
@@ -785,9 +700,7 @@ def person_bail(request, reference_: str):
                 "current": b.starts_on <= today and (b.expires_on is None or b.expires_on >= today),
                 "ended": b.expires_on is not None and b.expires_on < today,
                 "own": agency is not None and b.agency_id == agency.pk,
-                "holder": Agency.objects.filter(pk=b.agency_id)
-                .values_list("name", flat=True)
-                .first(),
+                "holder": b.agency.name,
             }
             for b in found
         ],
