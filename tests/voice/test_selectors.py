@@ -183,6 +183,13 @@ def test_a_sealed_persons_feedback_is_never_counted(support_worker, partnership_
     assert Feedback.objects.filter(pk=about_her.pk, consent_partnership=True).exists()
 
 
+def test_sealed_feedback_is_never_counted(support_worker, partnership_manager):
+    items = [record(support_worker, day=Q2) for _ in range(6)]
+    assert believed_cell(partnership_manager) == 6
+    Feedback.objects.filter(pk=items[0].pk).update(sensitivity=Sensitivity.SEALED)
+    assert believed_cell(partnership_manager) == 5
+
+
 def test_quotes_show_only_with_consent_under_a_theme_counted_five_times_and_are_audited(
     support_worker, partnership_manager, survivor
 ):

@@ -239,9 +239,11 @@ def feedback_for_person(*, user, person) -> list[PersonFeedback]:
 # ---------------------------------------------------------------- the partnership's view
 def counted() -> QuerySet[Feedback]:
     """The feedback the partnership may count: its giver agrees and has not withdrawn, and
-    it is not about a sealed person."""
-    return Feedback.objects.filter(consent_partnership=True).filter(
-        Q(person__isnull=True) | ~Q(person__sensitivity=Sensitivity.SEALED)
+    neither it nor the person it is about is sealed."""
+    return (
+        Feedback.objects.filter(consent_partnership=True)
+        .exclude(sensitivity=Sensitivity.SEALED)
+        .filter(Q(person__isnull=True) | ~Q(person__sensitivity=Sensitivity.SEALED))
     )
 
 
