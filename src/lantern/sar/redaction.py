@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 
+from lantern.network.normalise import phone as phone_key
 from lantern.people.models import Identifier, Person, SourceRecord
 
 from .exemptions import THIRD_PARTY
@@ -296,13 +297,12 @@ def _own_data(subject: Person) -> dict[str, set[str]]:
 
 
 def _phone_digits(text: str) -> str:
-    """A UK number's digits from its national 0 on, however it was written."""
-    digits = re.sub(r"\D", "", text or "")
-    if digits.startswith("0044"):
-        digits = "0" + digits[4:]
-    elif digits.startswith("44") and (text or "").lstrip().startswith("+"):
-        digits = "0" + digits[2:]
-    return digits
+    """A phone number's one key however it was written (lantern.network.normalise.phone:
+    07700 900123, +44 7700 900123 and 0044 7700 900123 are one number)."""
+    try:
+        return phone_key(text)[0]
+    except ValueError:
+        return re.sub(r"\D", "", text or "")
 
 
 def _own_phones(subject: Person) -> set[str]:
