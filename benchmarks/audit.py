@@ -234,8 +234,9 @@ def writes_child(count: int, clients: list[int], hold: float) -> None:
     ids = (user.pk, person.pk)
     _writes_per_second(1, 50, "audited", ids)  # warm the server up (and the audit path)
     modes = MODES if connection.vendor == "postgresql" else MODES[:2]
-    results: dict = {"engine": connection.vendor, "clients": {}, "cpu_ms": {}}
+    results: dict = {"engine": connection.vendor, "clients": {}, "cpu_ms": {}, "cpu_split_ms": {}}
     cpu: dict[str, list[float]] = {mode: [] for mode in modes}
+    split: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
     for n in clients:
         rates: dict[str, list[float]] = {mode: [] for mode in modes}
         for _ in range(ROUNDS):
@@ -244,12 +245,16 @@ def writes_child(count: int, clients: list[int], hold: float) -> None:
                 rates[mode].append(measured["per_second"])
                 if "server_cpu_ms" in measured:
                     cpu[mode].append(measured["client_cpu_ms"] + measured["server_cpu_ms"])
+                    split[mode].append((measured["client_cpu_ms"], measured["server_cpu_ms"]))
         results["clients"][str(n)] = {
             label: statistics.mean(values) for label, values in rates.items()
         }
     for label, values in cpu.items():
         if values:  # CPU per write (client + its backend), the median over every measurement
             results["cpu_ms"][label] = statistics.median(values)
+            results["cpu_split_ms"][label] = [
+                statistics.median(part) for part in zip(*split[label], strict=True)
+            ]
     chains = Counter(AuditEvent.objects.values_list("chain", flat=True))
     started = time.perf_counter()
     verified = verify_audit_log()
@@ -402,6 +407,13 @@ def main() -> int:
             f"idle cores could do at most {cores * 1000 / cpu_ms['plain']:,.0f} plain or "
             f"{cores * 1000 / cpu_ms['audited']:,.0f} audited writes/s"
         )
+        print(
+            "   of which in the client process / in PostgreSQL: "
+            + ", ".join(
+                f"{label} {client:.2f} / {server:.2f} ms"
+                for label, (client, server) in result["cpu_split_ms"].items()
+            )
+        )
     reached = [n for n in clients if by_clients[str(n)]["audited"] >= WRITES_TARGET]
     if reached:
         print(
@@ -422,6 +434,9 @@ def main() -> int:
         "best_audited_clients": best_clients,
         "target_reached_from_clients": reached[0] if reached else None,
         "cpu_ms_per_write": {k: round(v, 3) for k, v in cpu_ms.items()},
+        "cpu_ms_per_write_client_server": {
+            k: [round(v, 3) for v in pair] for k, pair in result["cpu_split_ms"].items()
+        },
         "cpu_bound_ceiling_per_second": {
             k: round((os.cpu_count() or 1) * 1000 / v) for k, v in cpu_ms.items()
         },

@@ -164,6 +164,14 @@ class Tamperer:
             [event_id, record_type, record_id, person_id],
         )
 
+    def insert_orphan_subject(self, event_id: int) -> None:
+        """A subject row naming an event that does not exist."""
+        self.execute(
+            f"INSERT INTO {_q(SUBJECT_TABLE)} (event_id, record_type, record_id, person_id) "  # noqa: S608
+            "VALUES (%s, 'people.person', '1', 1)",
+            [event_id],
+        )
+
     def set_head(self, chain: int, seq: int) -> None:
         digest = self.row((chain, seq))["hash"] if seq > 0 else GENESIS_HASH
         self.execute(

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from lantern.audit.chain import CHAINS
 from lantern.audit.services import AuditWriteFailed, Subject, audit_record
@@ -107,6 +108,24 @@ def test_when_every_head_is_held_an_append_waits_for_one(mash_worker):
     assert waited >= 0.25
     assert record(mash_worker).chain == 1  # once they are let go, it goes through
     assert verify_audit_log().ok
+
+
+def test_the_append_is_one_statement_prepared_once_per_connection(mash_worker):
+    """ADR 11: the server parses and plans the append once per connection, not per event."""
+    for _ in range(3):
+        record(mash_worker)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND NOT from_sql",
+            ["%lantern_audit_append(%"],
+        )
+        assert cursor.fetchone()[0] == 1
+    # While queries are logged it is run unprepared, so that the log shows its text.
+    with CaptureQueriesContext(connection) as captured:
+        event = record(mash_worker)
+    assert any("lantern_audit_append(" in query["sql"] for query in captured)
+    assert event.pk is not None and verify_audit_log().ok
 
 
 # -- many writers at once, each on its own connection, in a database of their own --------

@@ -220,6 +220,20 @@ def test_changing_removing_or_adding_a_subject_is_found(tamper, actors, log, dat
 
 @EXAMPLES
 @given(log=logs, data=st.data(), batch_size=batch_sizes)
+def test_a_subject_naming_no_event_is_found(tamper, actors, log, data, batch_size):
+    """The database keeps no foreign key from a subject to its event (ADR 11)."""
+    with tamper.sandbox():
+        places = write(log, actors)
+        top = max(tamper.row(place)["id"] for place in places)
+        missing = data.draw(st.integers(top + 1, top + 10**6), label="event id")
+        tamper.insert_orphan_subject(missing)
+        problems = verify_audit_log(batch_size=batch_size).problems
+        assert [p.kind for p in problems] == ["orphan"], problems
+        assert str(missing) in problems[0].message
+
+
+@EXAMPLES
+@given(log=logs, data=st.data(), batch_size=batch_sizes)
 def test_deleting_an_event_is_found(tamper, actors, log, data, batch_size):
     with tamper.sandbox():
         places = write(log, actors)

@@ -35,7 +35,14 @@ def test_postgres_url():
         "5433",
         "lantern",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    # psycopg prepares only what a cursor asks to (the audit append), unless told otherwise
+    assert db["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 2**31 - 1}
+
+
+@pytest.mark.parametrize(("given", "threshold"), [("none", None), ("None", None), ("5", 5)])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(given, threshold):
+    db = database_from_url(f"postgres://x@y/z?prepare_threshold={given}", base_dir=Path("/"))
+    assert db["OPTIONS"]["prepare_threshold"] == threshold
 
 
 @pytest.mark.parametrize(
@@ -46,6 +53,7 @@ def test_postgres_url():
         ("postgres://x@y:5432/", "names no PostgreSQL database"),
         ("sqlite://", "no SQLite file path"),
         ("nonsense", "unknown database type"),
+        ("postgres://x@y/z?prepare_threshold=often", "prepare_threshold='often'"),
     ],
 )
 def test_unreadable_database_urls_are_refused_with_a_reason(url, words):

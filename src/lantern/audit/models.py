@@ -103,6 +103,10 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
         db_index=False,  # the (actor, occurred_at) index below serves
+        # No foreign key in the database: the log stands on its own (it keeps the actor's
+        # name and agency as they were), and each event skips a check of, and a share
+        # lock on, the user's row (ADR 11). Django still refuses to delete a user who acted.
+        db_constraint=False,
         help_text="Empty when Lantern itself acted (an import, a scheduled job).",
     )
     actor_username = models.CharField(max_length=150, blank=True)
@@ -162,7 +166,12 @@ class AuditEvent(models.Model):
 class AuditSubject(models.Model):
     """One record an audit event touched."""
 
-    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="subjects")
+    # No foreign key in the database: subjects are only ever written by the append, in the
+    # same statement as their event, and are hashed into it, so `verify` finds a subject
+    # added, changed or removed by hand, and one naming no event (ADR 11).
+    event = models.ForeignKey(
+        AuditEvent, on_delete=models.PROTECT, related_name="subjects", db_constraint=False
+    )
     person_id = models.BigIntegerField(
         null=True, blank=True, db_index=True, help_text="The person the record is about."
     )

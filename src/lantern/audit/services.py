@@ -48,9 +48,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 
 from lantern.core import clock
 from lantern.core.bulk import rows_insert
@@ -334,7 +335,7 @@ def _append_through_orm(fields: dict, rows: list[tuple], chain: int) -> AuditEve
 
 
 # PostgreSQL: pick a chain, lock its head, move it on, insert the event and its subjects,
-# in ONE round trip: the function `lantern_audit_append` (migration 0005).
+# in ONE round trip: the function `lantern_audit_append` (migrations 0005 and 0006).
 #
 # The chain: the first head (by id) that no other transaction holds, so up to CHAINS
 # audited transactions hold a head each and commit together, and PostgreSQL flushes
@@ -352,31 +353,66 @@ def _append_through_orm(fields: dict, rows: list[tuple], chain: int) -> AuditEve
 # forced by a test, `testing.on_chain`, is waited for as asked.)
 #
 # The hash is SHA-256 over the same canonical document as `chain.event_hash`, which
-# Python prepares in pieces around the chain, the seq and the previous hash
-# (`chain.document_pieces`); the database fills them in under the lock. `verify`
-# recomputes every hash in Python, so any difference between the two ways would show
-# as a broken chain (the tests run it).
+# Python prepares in five pieces around the chain, the format, the previous hash and
+# the seq (`chain.document_pieces`); the database fills them in under the lock.
+# `verify` recomputes every hash in Python, so any difference between the two ways
+# would show as a broken chain (the tests run it).
+#
+# The statement binds its parameters on the server and is prepared once per connection
+# (ADR 11): the event's text then goes to PostgreSQL as it is, not quoted into the SQL
+# for the server to parse again, which was a third of what an append cost both sides.
 _APPEND_SQL = (
-    "SELECT event_id, chain, seq, previous_hash, hash FROM lantern_audit_append(%s, %s, %s::jsonb)"
+    "SELECT event_id, chain, seq, previous_hash, hash FROM lantern_audit_append("
+    "%s::integer, %s::integer, %s::jsonb, %s::text, %s::text, %s::text, %s::text, %s::text)"
 )
 # The order of AuditEvent's columns, to make the instance the way Django does from a row.
 _COLUMNS = tuple(f.attname for f in AuditEvent._meta.concrete_fields)
 
 
+class _PreparedCursor(psycopg.Cursor):
+    """A cursor that binds on the server and prepares what it runs (Django's own cursors
+    quote every parameter into the SQL text, and prepare nothing: poolers in transaction
+    mode lose prepared statements, so Django leaves them off unless asked)."""
+
+    prepares = True
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        if prepare is None:
+            prepare = self.prepares
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def _append_cursor():
+    """A prepared-statement cursor inside Django's wrapper: its queries are logged, counted
+    by the tests' query counters, and its errors are Django's DatabaseError, as any other.
+    One cursor per connection, kept for the connection's life (a new connection, after a
+    reconnect, gets a new one)."""
+    db = connections[DEFAULT_DB_ALIAS]  # the proxy `connection` looks this up at every use
+    db.ensure_connection()
+    raw = db.connection
+    kept = getattr(db, "_lantern_append_cursor", None)
+    if kept is None or kept.connection is not raw or kept.closed:
+        kept = db._lantern_append_cursor = _PreparedCursor(raw)
+    # While queries are logged (DEBUG, or a test counting them) the statement is not
+    # prepared: psycopg keeps no text of a prepared statement's run for the log to show.
+    kept.prepares = not db.queries_logged
+    if db.queries_logged:
+        return db.make_debug_cursor(kept)
+    return db.make_cursor(kept)
+
+
 def _append_in_one_statement(fields: dict, rows: list[tuple], chain: int | None):
     """Returns None when the chain has no head row (the ORM way then makes them)."""
     occurred_at = clock.now()
-    first, others = document_pieces({**fields, "occurred_at": occurred_at}, rows)
+    pieces = document_pieces({**fields, "occurred_at": occurred_at}, rows)
     event = {
         **fields,  # the columns, by name; detail is a JSON object, as its column holds it
         "occurred_at": occurred_at.isoformat(),  # with microseconds and the UTC offset
-        **{f"p{n}": piece.decode("utf-8") for n, piece in enumerate(first)},
-        **{f"q{n}": piece.decode("utf-8") for n, piece in enumerate(others)},
         "subjects": [{"record_type": t, "record_id": i, "person_id": p} for t, i, p in rows],
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_APPEND_SQL, [chain, CHAINS, json.dumps(event)])
-        pk, chain, seq, previous_hash, digest = cursor.fetchone()
+    cursor = _append_cursor()  # not closed: it is kept for the next append
+    cursor.execute(_APPEND_SQL, [chain, CHAINS, json.dumps(event), *pieces])
+    pk, chain, seq, previous_hash, digest = cursor.fetchone()
     if pk is None:
         return None
     found = {
@@ -388,7 +424,7 @@ def _append_in_one_statement(fields: dict, rows: list[tuple], chain: int | None)
         "previous_hash": previous_hash,
         "hash": digest,
     }
-    return AuditEvent.from_db(connection.alias, _COLUMNS, [found[c] for c in _COLUMNS])
+    return AuditEvent.from_db(DEFAULT_DB_ALIAS, _COLUMNS, [found[c] for c in _COLUMNS])
 
 
 def _anchor_after_commit() -> None:
@@ -410,14 +446,16 @@ def _in_callers_transaction() -> bool:
 
 
 def _append(fields: dict, subjects: list[Subject], *, durable: bool) -> AuditEvent:
-    # Inside the caller's transaction no savepoint is needed (two fewer round trips):
-    # a failed audit write rolls back the whole transaction anyway.
-    savepoint = not _in_callers_transaction()
+    in_callers = _in_callers_transaction()
     try:
-        with transaction.atomic(durable=durable, savepoint=savepoint):
+        if in_callers:
+            # No block of its own, nor a savepoint (two fewer round trips): the event is
+            # written in the caller's transaction, and a failed write dooms it below.
+            return _write(fields, subjects)
+        with transaction.atomic(durable=durable):
             return _write(fields, subjects)
     except (DatabaseError, AuditWriteFailed) as exc:
-        if _in_callers_transaction():
+        if in_callers:
             # Even if the caller catches this, its transaction must not commit.
             transaction.set_rollback(True)
         if isinstance(exc, AuditWriteFailed):

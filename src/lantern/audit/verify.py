@@ -20,6 +20,8 @@ sentence, naming the event as "event 17 of chain 2":
 - `truncated`: an anchor or a chain's head shows events beyond the end of it;
 - `anchor`: an anchored event now has a different hash (the log was rewritten);
 - `head`: a chain's head disagrees with its events (rows added outside Lantern);
+- `orphan`: records named by an event that does not exist (subject rows added
+  outside Lantern: the database keeps no foreign key from a subject to its event);
 - `anchor_signature`, `anchor_unreadable`, `anchor_key`: anchors that are forged,
   damaged, or that cannot be checked without AUDIT_ANCHOR_KEY.
 
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 
 from .anchors import Anchor, anchor_key, read_anchor_lines, signature_valid
 from .chain import CHAINS, GENESIS_HASH, HASHED_FIELDS, event_hash
@@ -56,6 +58,7 @@ KIND_ORDER = {
             "truncated",
             "anchor",
             "head",
+            "orphan",
             "anchor_signature",
             "anchor_unreadable",
             "anchor_key",
@@ -303,6 +306,24 @@ def _check_head(chain: int, before, top: int, after, problems: _Problems) -> Non
         )
 
 
+def _check_orphans(problems: _Problems) -> None:
+    """Subject rows naming no event: an anti-join, so one pass however long the log."""
+    orphans = AuditSubject.objects.order_by().filter(
+        ~Exists(AuditEvent.objects.filter(pk=OuterRef("event_id")))
+    )
+    count = orphans.count()
+    if count:
+        named = sorted({e for e in orphans.values_list("event_id", flat=True)[:5]})
+        problems.add(
+            "orphan",
+            None,
+            None,
+            f"{count} record{'s are' if count != 1 else ' is'} named by audit events that do "
+            f"not exist (event ids {', '.join(map(str, named))}"
+            f"{'...' if count > len(named) else ''}): added outside Lantern.",
+        )
+
+
 def _check_anchor_batch(anchors: list[Anchor], tops: dict[int, int], problems: _Problems):
     wanted: dict[int, set[int]] = defaultdict(set)
     for anchor in anchors:
@@ -417,6 +438,7 @@ def verify_audit_log(
         _check_head(
             chain, heads_before.get(chain), tops.get(chain, 0), heads_after.get(chain), problems
         )
+    _check_orphans(problems)
     result.anchors_checked = _check_anchors(anchor_folder, batch_size, dict(tops), problems)
     result.problems, result.problems_not_listed = problems.result()
     return result

@@ -79,6 +79,7 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
         if not name:
             raise ImproperlyConfigured(f"DATABASE_URL names no PostgreSQL database: {hint}")
         options = dict(parse_qsl(parts.query))
+        options["prepare_threshold"] = _prepare_threshold(options.get("prepare_threshold"))
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -92,6 +93,28 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
         }
     shown = f"{scheme}://" if scheme else repr(url[:20])
     raise ImproperlyConfigured(f"DATABASE_URL uses an unknown database type {shown}: {hint}")
+
+
+def _prepare_threshold(raw: str | None) -> int | None:
+    """Prepared statements on PostgreSQL: only where a cursor asks for one.
+
+    Django's own cursors bind parameters on the client and never prepare; the audit
+    append asks (`audit.services._PreparedCursor`), which saves the server a quarter of
+    each append's work. A threshold this high means psycopg prepares nothing on its own.
+    `?prepare_threshold=none` in DATABASE_URL turns them off, for a connection pooler
+    in transaction mode that cannot keep them; a number prepares any server-bound query
+    run that many times.
+    """
+    if raw is None or raw == "":
+        return 2**31 - 1
+    if raw.strip().lower() == "none":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL's prepare_threshold={raw!r} is neither a whole number nor none"
+        ) from exc
 
 
 def sqlite_database(path: Path) -> dict:
