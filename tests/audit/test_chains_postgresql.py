@@ -116,8 +116,7 @@ def test_the_append_is_one_statement_prepared_once_per_connection(mash_worker):
         record(mash_worker)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements "
-            "WHERE statement LIKE %s AND NOT from_sql",
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s AND NOT from_sql",
             ["%lantern_audit_append(%"],
         )
         assert cursor.fetchone()[0] == 1
