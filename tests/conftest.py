@@ -51,8 +51,36 @@ def every_person_shown_was_audited():
     assert not audit_coverage.unaudited, "\n".join(audit_coverage.unaudited)
 
 
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+)
+
+
+def second_run() -> bool:
+    """`./dev test` runs the suite twice, on SQLite then on PostgreSQL: is this the second?"""
+    return os.environ.get("LANTERN_TESTS_THAT_USE_THE_DATABASE_ONLY") == "1"
+
+
+def _same_on_any_database(item) -> bool:
+    """pytest-django lets a test reach the database only through its mark or these fixtures
+    (directly or through another fixture: `fixturenames` is every fixture it uses). A test
+    marked `first_run_only` makes its own database (a subprocess on SQLite)."""
+    if item.get_closest_marker("first_run_only") is not None:
+        return True
+    if item.get_closest_marker("django_db") is not None:
+        return False
+    return not (_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: 1 if item.get_closest_marker("e2e") else 0)
+    if second_run():
+        # A test that cannot touch the test database gives the same answer on both, so
+        # the second run leaves it out (it has run, or is running, in the first).
+        left_out = [item for item in items if _same_on_any_database(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if not _same_on_any_database(item)]
 
 
 def _persona(username: str):

@@ -196,6 +196,7 @@ def test_a_missing_or_short_anchor_key_is_refused(key):
     assert require_anchor_key("x" * 32) == "x" * 32
 
 
+@pytest.mark.first_run_only  # its own SQLite database, in a subprocess
 def test_production_refuses_to_start_without_an_anchor_key(tmp_path):
     unwanted = {"DJANGO_SETTINGS_MODULE", "AUDIT_ANCHOR_KEY", "AUDIT_ANCHOR_KEY_FILE"}
     env = {k: v for k, v in os.environ.items() if k not in unwanted}

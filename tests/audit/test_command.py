@@ -110,6 +110,7 @@ def lantern(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.first_run_only  # its own SQLite database, in subprocesses
 def test_the_command_line_exit_status(tmp_path):
     """The real `lantern audit` on a database of its own: 0 when intact, 1 when not."""
     database = tmp_path / "audit.sqlite3"

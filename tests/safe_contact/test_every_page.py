@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from lantern.network.models import Entity
 from lantern.support.models import Service
 from tests.accounts.helpers import sign_in_verified
+from tests.conftest import second_run
 
 from .conftest import HOME_LINE, HOME_POSTCODE, SAFE_PHONE, body_text, leaks, user
 
@@ -45,6 +46,10 @@ READERS = [
     "dpo",
     "admin",
 ]
+# The second run of `./dev test` (PostgreSQL) walks as the four who reach all her pages
+# between them: the masks are the same queries on both databases, and the first run walks
+# as everyone.
+SECOND_RUN_READERS = ["mash.worker", "social.worker", "police.officer", "nhs.nurse"]
 
 # Routes the walker does not GET, and why.
 SKIPPED = {
@@ -299,7 +304,7 @@ def test_no_page_or_export_shows_her_address_to_anyone_but_her_lead_worker(survi
     urls, _ = _urls(survivor)
     reached: set[str] = set()
     problems = []
-    for username in READERS:
+    for username in SECOND_RUN_READERS if second_run() else READERS:
         found, statuses = _walk(username, urls)
         problems += [f"{username}: {where} shows {', '.join(w)}" for where, w in found.items()]
         reached |= {name for name, url in urls if statuses[url] == 200}
