@@ -11,7 +11,10 @@
    are). Plain and audited alternate at each number of clients, in the same run;
    so does "one chain": audited, but every append forced onto chain 1, which is how
    the log was before it was striped (one head lock, so one commit at a time).
-   Target: at least 1,000 audited writes per second.
+   Target: at least 1,000 audited writes per second. The clients share the machine's
+   cores with PostgreSQL, and most of their CPU is Django's; so the same plain and
+   audited writes are also sent by a thin client (psycopg, no ORM: Lantern's checks,
+   its document pieces and its append statement), which shows PostgreSQL's own share.
 3. How fast `lantern audit verify` walks the chains those writes made.
 
     python benchmarks/audit.py           # 10k and 40k people; 5,000 writes a measurement
@@ -43,6 +46,10 @@ WRITES_TARGET = 1000
 CLIENTS = (1, 2, 4, 8, 16)
 ROUNDS = 2  # the modes alternate this many times at each number of clients
 MODES = ("plain", "audited", "one chain")
+# PostgreSQL's own share, with a client that costs it little: the same write and the same
+# audit event (Lantern's checks, its document pieces and its append statement), sent
+# through psycopg directly, without Django's ORM and transaction machinery around them.
+THIN_MODES = ("plain, thin client", "audited, thin client")
 
 
 def _setup_django(folder: str) -> None:
@@ -145,12 +152,17 @@ def _writer(client: int, count: int, mode: str, hold: float, ids: tuple, start, 
             "SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0"
         )
         backend = cursor.fetchone()[0]
+    if mode in THIN_MODES:
+        connection.ensure_connection()
+        writes = _thin_writes(connection.connection, client, count, mode, user, person, now)
     start.wait()
     cpu = time.process_time(), _server_cpu(backend)
     began = time.monotonic()  # one clock for every process (CLOCK_MONOTONIC)
     # "one chain": every append goes to chain 1, as when the log had one head.
     with on_chain(1) if mode == "one chain" else contextlib.nullcontext():
-        for number in range(count):
+        if mode in THIN_MODES:
+            writes()
+        for number in range(0 if mode in THIN_MODES else count):
             with transaction.atomic():
                 note = Notification.objects.create(
                     recipient=user,
@@ -174,6 +186,64 @@ def _writer(client: int, count: int, mode: str, hold: float, ids: tuple, start, 
     client = time.process_time() - cpu[0]
     finished.put((began, ended, client, None if server is None else server - cpu[1]))
     connection.close()
+
+
+def _thin_writes(raw, client: int, count: int, mode: str, user, person, now):
+    """The thin client's loop: each write its own transaction, straight through psycopg."""
+    import json
+
+    import psycopg
+
+    from lantern.audit.chain import CHAINS, document_pieces
+    from lantern.audit.services import _APPEND_SQL, Subject, _prepare
+    from lantern.core.clock import now as clock_now
+
+    insert = (
+        "INSERT INTO access_notification (recipient_id, kind, message, person_id, created_at) "
+        "VALUES (%s, %s, %s, %s, %s) RETURNING id"
+    )
+    audited = mode == "audited, thin client"
+
+    def run() -> None:
+        raw.autocommit = False
+        cursor = psycopg.Cursor(raw)
+        for number in range(count):
+            cursor.execute(
+                insert, [user.pk, "bench", f"note {client}.{number}", person.pk, now], prepare=True
+            )
+            note_id = cursor.fetchone()[0]
+            if audited:
+                fields, subjects = _prepare(
+                    actor=user,
+                    action="alteration",
+                    operation="bench.write",
+                    purpose="benchmark",
+                    subjects=[
+                        Subject.person(person),
+                        Subject("access.notification", note_id, person.pk),
+                    ],
+                    outcome="allowed",
+                    recipient="",
+                    detail=None,
+                )
+                rows = [subject.as_tuple() for subject in subjects]
+                occurred_at = clock_now()
+                pieces = document_pieces({**fields, "occurred_at": occurred_at}, rows)
+                event = {
+                    **fields,
+                    "occurred_at": occurred_at.isoformat(),
+                    "subjects": [
+                        {"record_type": t, "record_id": i, "person_id": p} for t, i, p in rows
+                    ],
+                }
+                cursor.execute(
+                    _APPEND_SQL, [None, CHAINS, json.dumps(event), *pieces], prepare=True
+                )
+                cursor.fetchone()
+            raw.commit()
+        raw.autocommit = True
+
+    return run
 
 
 def _server_cpu(pid: int) -> float | None:
@@ -233,7 +303,7 @@ def writes_child(count: int, clients: list[int], hold: float) -> None:
     user = get_user_model().objects.create(username="bench")
     ids = (user.pk, person.pk)
     _writes_per_second(1, 50, "audited", ids)  # warm the server up (and the audit path)
-    modes = MODES if connection.vendor == "postgresql" else MODES[:2]
+    modes = MODES + THIN_MODES if connection.vendor == "postgresql" else MODES[:2]
     results: dict = {"engine": connection.vendor, "clients": {}, "cpu_ms": {}, "cpu_split_ms": {}}
     cpu: dict[str, list[float]] = {mode: [] for mode in modes}
     split: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
@@ -384,7 +454,8 @@ def main() -> int:
     )
     print(
         f"   {'clients':>7} {'plain/s':>9} {'audited/s':>10} {'one chain/s':>12} "
-        f"{'audited/plain':>14} {'audited vs 1 client':>20}"
+        f"{'audited/plain':>14} {'audited vs 1 client':>20} {'thin: plain/s':>14} "
+        f"{'thin: audited/s':>16}"
     )
     by_clients = result["clients"]
     one = by_clients[str(clients[0])]["audited"]
@@ -396,7 +467,9 @@ def main() -> int:
         print(
             f"   {n:>7} {row['plain']:>9,.0f} {row['audited']:>10,.0f} "
             f"{row.get('one chain', float('nan')):>12,.0f} "
-            f"{row['audited'] / row['plain']:>14.0%} {row['audited'] / one:>19.1f}x"
+            f"{row['audited'] / row['plain']:>14.0%} {row['audited'] / one:>19.1f}x "
+            f"{row.get(THIN_MODES[0], float('nan')):>14,.0f} "
+            f"{row.get(THIN_MODES[1], float('nan')):>16,.0f}"
         )
     cpu_ms = result["cpu_ms"]
     if cpu_ms:
@@ -417,13 +490,21 @@ def main() -> int:
     reached = [n for n in clients if by_clients[str(n)]["audited"] >= WRITES_TARGET]
     if reached:
         print(
-            f"   {WRITES_TARGET:,} audited writes/s reached from {reached[0]} client"
-            f"{'s' if reached[0] != 1 else ''} (best {best:,.0f}/s with {best_clients})."
+            f"   Through Lantern's Django code: {WRITES_TARGET:,} audited writes/s reached from "
+            f"{reached[0]} client{'s' if reached[0] != 1 else ''} (best {best:,.0f}/s with "
+            f"{best_clients})."
         )
     else:
         print(
-            f"   {WRITES_TARGET:,} audited writes/s NOT reached (best {best:,.0f}/s with "
-            f"{best_clients} client{'s' if best_clients != 1 else ''})."
+            f"   Through Lantern's Django code: {WRITES_TARGET:,} audited writes/s NOT reached "
+            f"(best {best:,.0f}/s with {best_clients} client{'s' if best_clients != 1 else ''})."
+        )
+    thin = [by_clients[str(n)].get(THIN_MODES[1], 0.0) for n in clients]
+    if any(thin):
+        print(
+            f"   PostgreSQL's own share, with a thin client on the same cores (the same write "
+            f"and audit event, no ORM): best {max(thin):,.0f} audited writes/s; "
+            f"{WRITES_TARGET:,} {'reached' if max(thin) >= WRITES_TARGET else 'NOT reached'}."
         )
     figures["writes"] = {
         "engine": result["engine"],
@@ -431,6 +512,8 @@ def main() -> int:
         "hold_ms": args.hold_ms,
         "clients": {n: {k: round(v, 1) for k, v in row.items()} for n, row in by_clients.items()},
         "best_audited_per_second": round(best, 1),
+        "best_audited_thin_client_per_second": round(max(thin), 1) if any(thin) else None,
+        "thin_client_reached_target": bool(any(thin) and max(thin) >= WRITES_TARGET),
         "best_audited_clients": best_clients,
         "target_reached_from_clients": reached[0] if reached else None,
         "cpu_ms_per_write": {k: round(v, 3) for k, v in cpu_ms.items()},
