@@ -45,6 +45,19 @@ def test_the_demo_makes_a_believable_directory_and_plans_once(support_worker):
     assert SupportPlan.objects.count() == 4
 
 
+def test_the_demo_can_be_started_again_on_its_own_database(support_worker):
+    """`./dev demo` a second time runs every step again: none may fail or add twice."""
+    from lantern.access.models import AccessBasis
+    from lantern.synth.demo_access import demo_allocations_ensure
+
+    with on(TEST_TODAY):
+        support_demo_ensure(TEST_TODAY)
+        before = AccessBasis.objects.count()
+        demo_allocations_ensure(today=TEST_TODAY)
+        assert support_demo_ensure(TEST_TODAY) == 0
+    assert AccessBasis.objects.count() == before
+
+
 def referrals_in(status) -> int:
     from lantern.support.models import ServiceReferral
 

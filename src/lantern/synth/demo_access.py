@@ -57,9 +57,16 @@ def demo_allocations_ensure(*, today: dt.date) -> None:
             "individual", flat=True
         )
         for person_id in _persons_of(individuals, agency):
-            AccessBasis.objects.get_or_create(
-                person_id=person_id,
-                kind=Relationship.ALLOCATED_WORKER,
-                user=user,
-                defaults={"reason": reason, "starts_at": started},
+            # Not get_or_create: the support demo gives the survivor's lead worker an
+            # allocation of its own on the same person, so a second run finds two.
+            held = AccessBasis.objects.filter(
+                person_id=person_id, kind=Relationship.ALLOCATED_WORKER, user=user
             )
+            if not held.exists():
+                AccessBasis.objects.create(
+                    person_id=person_id,
+                    kind=Relationship.ALLOCATED_WORKER,
+                    user=user,
+                    reason=reason,
+                    starts_at=started,
+                )
