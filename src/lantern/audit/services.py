@@ -360,7 +360,7 @@ def _append_through_orm(fields: dict, rows: list[tuple], chain: int) -> AuditEve
 #
 # The statement binds its parameters on the server and is prepared once per connection
 # (ADR 11): the event's text then goes to PostgreSQL as it is, not quoted into the SQL
-# for the server to parse again, which was a third of what an append cost both sides.
+# for the server to parse again, which was about a quarter of the server's work per append.
 _APPEND_SQL = (
     "SELECT event_id, chain, seq, previous_hash, hash FROM lantern_audit_append("
     "%s::integer, %s::integer, %s::jsonb, %s::text, %s::text, %s::text, %s::text, %s::text)"

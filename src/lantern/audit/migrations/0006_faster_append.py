@@ -1,4 +1,4 @@
-"""An append costs a third less (ADR 11).
+"""An append costs less (ADR 11).
 
 - `lantern_audit_append` takes the document's five pieces as text parameters
   (`chain.document_pieces`), not seven inside the event's JSON: the client sends
