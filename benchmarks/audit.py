@@ -190,13 +190,9 @@ def _writer(client: int, count: int, mode: str, hold: float, ids: tuple, start, 
 
 def _thin_writes(raw, client: int, count: int, mode: str, user, person, now):
     """The thin client's loop: each write its own transaction, straight through psycopg."""
-    import json
-
     import psycopg
 
-    from lantern.audit.chain import CHAINS, document_pieces
-    from lantern.audit.services import _APPEND_SQL, Subject, _prepare
-    from lantern.core.clock import now as clock_now
+    from lantern.audit.services import _APPEND_SQL, Subject, _prepare, append_parameters
 
     insert = (
         "INSERT INTO access_notification (recipient_id, kind, message, person_id, created_at) "
@@ -227,18 +223,7 @@ def _thin_writes(raw, client: int, count: int, mode: str, user, person, now):
                     detail=None,
                 )
                 rows = [subject.as_tuple() for subject in subjects]
-                occurred_at = clock_now()
-                pieces = document_pieces({**fields, "occurred_at": occurred_at}, rows)
-                event = {
-                    **fields,
-                    "occurred_at": occurred_at.isoformat(),
-                    "subjects": [
-                        {"record_type": t, "record_id": i, "person_id": p} for t, i, p in rows
-                    ],
-                }
-                cursor.execute(
-                    _APPEND_SQL, [None, CHAINS, json.dumps(event), *pieces], prepare=True
-                )
+                cursor.execute(_APPEND_SQL, append_parameters(fields, rows, None)[0], prepare=True)
                 cursor.fetchone()
             raw.commit()
         raw.autocommit = True

@@ -401,8 +401,9 @@ def _append_cursor():
     return db.make_cursor(kept)
 
 
-def _append_in_one_statement(fields: dict, rows: list[tuple], chain: int | None):
-    """Returns None when the chain has no head row (the ORM way then makes them)."""
+def append_parameters(fields: dict, rows: list[tuple], chain: int | None) -> tuple[list, Any]:
+    """`_APPEND_SQL`'s parameters for one event, and the moment it occurred at. (The audit
+    benchmark's thin client sends these too.)"""
     occurred_at = clock.now()
     pieces = document_pieces({**fields, "occurred_at": occurred_at}, rows)
     event = {
@@ -410,8 +411,14 @@ def _append_in_one_statement(fields: dict, rows: list[tuple], chain: int | None)
         "occurred_at": occurred_at.isoformat(),  # with microseconds and the UTC offset
         "subjects": [{"record_type": t, "record_id": i, "person_id": p} for t, i, p in rows],
     }
+    return [chain, CHAINS, json.dumps(event), *pieces], occurred_at
+
+
+def _append_in_one_statement(fields: dict, rows: list[tuple], chain: int | None):
+    """Returns None when the chain has no head row (the ORM way then makes them)."""
+    parameters, occurred_at = append_parameters(fields, rows, chain)
     cursor = _append_cursor()  # not closed: it is kept for the next append
-    cursor.execute(_APPEND_SQL, [chain, CHAINS, json.dumps(event), *pieces])
+    cursor.execute(_APPEND_SQL, parameters)
     pk, chain, seq, previous_hash, digest = cursor.fetchone()
     if pk is None:
         return None
